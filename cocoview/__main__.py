@@ -1,0 +1,5 @@
+import sys
+
+from cocoview.cli import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""One annotation: a few fields kept for indexing, the rest read on demand.
+
+A file's annotations are kept as the exact bytes they were written with
+(``raw``) plus the handful of fields the indexes and views need. The full
+object is decoded when asked for (:meth:`Annotation.to_dict`); an edit stores
+the edited dict instead (``data``). Saving writes untouched annotations back
+byte for byte, which keeps every unknown field, key order and id as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from cocoview.model.ids import id_key
+
+_decode = msgspec.json.Decoder().decode
+
+# Field names that no JSON key can select, so decoding never fills them.
+_RAW_NAME = "\u2063cocoview.raw"
+_DATA_NAME = "\u2063cocoview.data"
+
+HEAD_FIELDS = ("id", "image_id", "category_id", "bbox", "score", "iscrowd")
+
+
+class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
+    """An annotation of the dataset. Views read it; only commands change it."""
+
+    id: Any = None
+    image_id: Any = None
+    category_id: Any = None
+    bbox: Any = None
+    score: Any = None
+    iscrowd: Any = None
+    raw: Any = msgspec.field(default=None, name=_RAW_NAME)
+    data: Any = msgspec.field(default=None, name=_DATA_NAME)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Annotation":
+        get = data.get
+        return cls(
+            get("id"), get("image_id"), get("category_id"), get("bbox"),
+            get("score"), get("iscrowd"), None, data,
+        )
+
+    def to_dict(self) -> dict:
+        """The whole annotation as in the file (a fresh dict when read from bytes).
+
+        Treat the result as read-only: changes go through commands.
+        """
+        if self.data is not None:
+            return self.data
+        return _decode(self.raw)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+    @property
+    def image_key(self):
+        return id_key(self.image_id)
+
+    @property
+    def category_key(self):
+        return id_key(self.category_id)
+
+    def replace_data(self, data: dict) -> None:
+        """Store an edited object and refresh the indexed fields (commands only)."""
+        self.data = data
+        self.raw = None
+        get = data.get
+        self.id = get("id")
+        self.image_id = get("image_id")
+        self.category_id = get("category_id")
+        self.bbox = get("bbox")
+        self.score = get("score")
+        self.iscrowd = get("iscrowd")
+
+    def score_value(self) -> float | None:
+        """The score as a float, or None when absent or not a number."""
+        s = self.score
+        if type(s) is float or type(s) is int:
+            return float(s)
+        return None
+
+    def snapshot(self) -> tuple:
+        """Everything needed to put this annotation back as it is now."""
+        return (self.id, self.image_id, self.category_id, self.bbox,
+                self.score, self.iscrowd, self.raw, self.data)
+
+    def restore(self, snapshot: tuple) -> None:
+        (self.id, self.image_id, self.category_id, self.bbox,
+         self.score, self.iscrowd, self.raw, self.data) = snapshot

@@ -1,0 +1,270 @@
+"""The dataset: a COCO document with indexes kept current on every change.
+
+Views read through the query methods and listen to ``dataset.events``.
+Changes go through command objects on ``dataset.history``; the underscore
+methods here are the primitives those commands are built from.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import defaultdict
+from typing import Any, Hashable, Iterable
+
+from cocoview.model.annotation import Annotation
+from cocoview.model.events import EventGroup
+from cocoview.model.history import History
+from cocoview.model.ids import id_key
+from cocoview.model.reader import Layout, Parts, Progress, parts_from_dict, read_parts
+
+
+class Dataset:
+    """A COCO dataset held losslessly, with indexes and an undo history."""
+
+    def __init__(self, parts: Parts, path: str | None = None) -> None:
+        self.path = path
+        self.layout: Layout = parts.layout
+        self._top: dict[str, Any] = parts.top
+        self.images: list[dict] = self._top.get("images", [])
+        self.annotations: list[Annotation] = self._top.get("annotations", [])
+        self.categories: list[dict] = self._top.get("categories", [])
+        # Lists the file did not have are written only once they hold something.
+        self.absent_keys = {k for k in ("annotations", "categories") if k not in self._top}
+        for key, value in (("images", self.images), ("annotations", self.annotations),
+                           ("categories", self.categories)):
+            self._top.setdefault(key, value)
+        self.events = EventGroup(
+            "annotations_added", "annotations_removed", "annotations_changed",
+            "images_added", "images_removed", "images_changed",
+            "categories_changed",
+        )
+        self.history = History()
+        self._build_indexes()
+
+    # ---- construction -------------------------------------------------
+    @classmethod
+    def load(cls, path: str | os.PathLike, progress: Progress | None = None,
+             cancel: threading.Event | None = None) -> "Dataset":
+        """Read a COCO file. Raises CocoError with a message naming the file."""
+        parts = read_parts(os.fspath(path), progress, cancel)
+        if progress is not None:
+            progress("Indexing", 0.95)
+        dataset = cls(parts, os.fspath(path))
+        if progress is not None:
+            progress("Ready", 1.0)
+        return dataset
+
+    @classmethod
+    def from_dict(cls, obj: dict, path: str | None = None) -> "Dataset":
+        """A dataset from decoded JSON (the dict is used, not copied)."""
+        return cls(parts_from_dict(obj, path or "<data>"), path)
+
+    # ---- indexes ------------------------------------------------------
+    def _build_indexes(self) -> None:
+        self._image_by_key: dict[Hashable, dict] = {}
+        for image in self.images:
+            self._image_by_key.setdefault(id_key(image.get("id")), image)
+        by_image: dict[Hashable, list[Annotation]] = defaultdict(list)
+        by_category: dict[Hashable, list[Annotation]] = defaultdict(list)
+        for ann in self.annotations:
+            by_image[id_key(ann.image_id)].append(ann)
+            by_category[id_key(ann.category_id)].append(ann)
+        self._by_image = by_image
+        self._by_category = by_category
+        self._build_category_index()
+
+    def _build_category_index(self) -> None:
+        self._category_by_key = {}
+        for cat in self.categories:
+            self._category_by_key.setdefault(id_key(cat.get("id")), cat)
+
+    # ---- queries --------------------------------------------------------
+    @property
+    def top_level(self) -> dict[str, Any]:
+        """Top-level keys in file order (annotations as Annotation objects)."""
+        return self._top
+
+    def has_key(self, key: str) -> bool:
+        return key in self._top
+
+    def image(self, image_id: Any) -> dict | None:
+        return self._image_by_key.get(id_key(image_id))
+
+    def category(self, category_id: Any) -> dict | None:
+        return self._category_by_key.get(id_key(category_id))
+
+    def image_of(self, ann: Annotation) -> dict | None:
+        return self._image_by_key.get(id_key(ann.image_id))
+
+    def category_of(self, ann: Annotation) -> dict | None:
+        return self._category_by_key.get(id_key(ann.category_id))
+
+    def annotations_of_image(self, image_id: Any) -> list[Annotation]:
+        """Annotations whose image_id matches (read-only list)."""
+        return self._by_image.get(id_key(image_id), [])
+
+    def annotations_of_category(self, category_id: Any) -> list[Annotation]:
+        return self._by_category.get(id_key(category_id), [])
+
+    def category_count(self, category_id: Any) -> int:
+        return len(self._by_category.get(id_key(category_id), ()))
+
+    def category_counts(self) -> dict[Hashable, int]:
+        """Annotation count per category key (including keys with no category)."""
+        return {k: len(v) for k, v in self._by_category.items() if v}
+
+    def annotation_image_keys(self) -> Iterable[Hashable]:
+        return (k for k, v in self._by_image.items() if v)
+
+    @property
+    def is_panoptic(self) -> bool:
+        """Panoptic files keep their segments in ``segments_info`` per image."""
+        return bool(self.annotations) and "segments_info" in self.annotations[0].to_dict()
+
+    # ---- primitives for commands ---------------------------------------
+    def _positions(self, items: list, targets: Iterable[Any]) -> list[int]:
+        wanted = {id(t) for t in targets}
+        return [i for i, x in enumerate(items) if id(x) in wanted]
+
+    def _remove_annotations(self, anns: Iterable[Annotation]) -> list[tuple[int, Annotation]]:
+        anns = list(anns)
+        wanted = {id(a) for a in anns}
+        removed: list[tuple[int, Annotation]] = []
+        kept: list[Annotation] = []
+        for i, a in enumerate(self.annotations):
+            if id(a) in wanted:
+                removed.append((i, a))
+            else:
+                kept.append(a)
+        self.annotations[:] = kept
+        gone = [a for _, a in removed]
+        self._unindex(gone)
+        if gone:
+            self.events.annotations_removed.emit(annotations=gone)
+        return removed
+
+    def _insert_annotations(self, placed: list[tuple[int, Annotation]]) -> None:
+        """Put annotations back at their positions (ascending), as before a removal."""
+        if not placed:
+            return
+        placed = sorted(placed, key=lambda p: p[0])
+        merged: list[Annotation] = []
+        source = iter(self.annotations)
+        for pos, ann in placed:
+            while len(merged) < pos:
+                nxt = next(source, None)
+                if nxt is None:
+                    break
+                merged.append(nxt)
+            merged.append(ann)
+        merged.extend(source)
+        self.annotations[:] = merged
+        added = [a for _, a in placed]
+        self._index(added, ordered=True)
+        self.events.annotations_added.emit(annotations=added)
+
+    def _index(self, anns: list[Annotation], ordered: bool = False) -> None:
+        image_keys = {id_key(a.image_id) for a in anns}
+        cat_keys = {id_key(a.category_id) for a in anns}
+        if ordered and len(anns) > 1:
+            # Rebuild the touched lists in document order.
+            for k in image_keys:
+                self._by_image[k] = []
+            for k in cat_keys:
+                self._by_category[k] = []
+            for a in self.annotations:
+                ik = id_key(a.image_id)
+                if ik in image_keys:
+                    self._by_image[ik].append(a)
+                ck = id_key(a.category_id)
+                if ck in cat_keys:
+                    self._by_category[ck].append(a)
+            return
+        for a in anns:
+            self._insert_ordered(self._by_image[id_key(a.image_id)], a)
+            self._insert_ordered(self._by_category[id_key(a.category_id)], a)
+
+    def _insert_ordered(self, lst: list[Annotation], ann: Annotation) -> None:
+        lst.append(ann)
+
+    def _unindex(self, anns: list[Annotation]) -> None:
+        per_image: dict[Hashable, set[int]] = defaultdict(set)
+        per_cat: dict[Hashable, set[int]] = defaultdict(set)
+        for a in anns:
+            per_image[id_key(a.image_id)].add(id(a))
+            per_cat[id_key(a.category_id)].add(id(a))
+        for index, groups in ((self._by_image, per_image), (self._by_category, per_cat)):
+            for key, ids in groups.items():
+                lst = index.get(key)
+                if lst is not None:
+                    lst[:] = [a for a in lst if id(a) not in ids]
+                    if not lst:
+                        del index[key]
+
+    def _set_annotations(self, changes: list[tuple[Annotation, dict]]) -> list[tuple[Annotation, tuple]]:
+        """Replace annotations' objects; returns snapshots for :meth:`_restore_annotations`."""
+        anns = [a for a, _ in changes]
+        before = [(a, a.snapshot()) for a in anns]
+        self._unindex(anns)
+        for ann, data in changes:
+            ann.replace_data(data)
+        self._index(anns, ordered=len(anns) > 1)
+        if anns:
+            self.events.annotations_changed.emit(annotations=anns)
+        return before
+
+    def _restore_annotations(self, before: list[tuple[Annotation, tuple]]) -> None:
+        anns = [a for a, _ in before]
+        self._unindex(anns)
+        for ann, snap in before:
+            ann.restore(snap)
+        self._index(anns, ordered=len(anns) > 1)
+        if anns:
+            self.events.annotations_changed.emit(annotations=anns)
+
+    def _remove_images(self, images: Iterable[dict]) -> list[tuple[int, dict]]:
+        wanted = {id(i) for i in images}
+        removed = [(i, img) for i, img in enumerate(self.images) if id(img) in wanted]
+        self.images[:] = [img for img in self.images if id(img) not in wanted]
+        self._rebuild_image_index()
+        gone = [img for _, img in removed]
+        if gone:
+            self.events.images_removed.emit(images=gone)
+        return removed
+
+    def _insert_images(self, placed: list[tuple[int, dict]]) -> None:
+        if not placed:
+            return
+        for pos, img in sorted(placed, key=lambda p: p[0]):
+            self.images.insert(pos, img)
+        self._rebuild_image_index()
+        self.events.images_added.emit(images=[img for _, img in placed])
+
+    def _rebuild_image_index(self) -> None:
+        self._image_by_key = {}
+        for image in self.images:
+            self._image_by_key.setdefault(id_key(image.get("id")), image)
+
+    def _set_category(self, category: dict, data: dict) -> dict:
+        """Replace a category's fields in place; returns the old fields."""
+        old = dict(category)
+        category.clear()
+        category.update(data)
+        self._build_category_index()
+        self.events.categories_changed.emit()
+        return old
+
+    def _remove_categories(self, categories: Iterable[dict]) -> list[tuple[int, dict]]:
+        wanted = {id(c) for c in categories}
+        removed = [(i, c) for i, c in enumerate(self.categories) if id(c) in wanted]
+        self.categories[:] = [c for c in self.categories if id(c) not in wanted]
+        self._build_category_index()
+        self.events.categories_changed.emit()
+        return removed
+
+    def _insert_categories(self, placed: list[tuple[int, dict]]) -> None:
+        for pos, cat in sorted(placed, key=lambda p: p[0]):
+            self.categories.insert(pos, cat)
+        self._build_category_index()
+        self.events.categories_changed.emit()

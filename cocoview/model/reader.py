@@ -1,0 +1,281 @@
+"""Reading a COCO JSON file into its parts, fast and with clear errors.
+
+The file is split at the top level and at each element of the big arrays
+without building Python objects, then decoded in chunks. Between chunks other
+threads run (a GUI stays responsive) and the caller may cancel.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import msgspec
+
+from cocoview.model.annotation import Annotation
+from cocoview.model.errors import Cancelled, CocoError, NotCocoError, ResultsFileError
+
+Progress = Callable[[str, float], None]
+
+_CHUNK = 4000
+_READ_BLOCK = 16 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_LIST_KEYS = ("images", "annotations", "categories")
+
+_split_top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+_split_list = msgspec.json.Decoder(list[msgspec.Raw]).decode
+_decode_any = msgspec.json.Decoder().decode
+_decode_dicts = msgspec.json.Decoder(list[dict]).decode
+_decode_heads = msgspec.json.Decoder(list[Annotation]).decode
+
+
+@dataclass
+class Layout:
+    """How the file was written, so a save can write it the same way."""
+
+    indent: int = 0           # 0: compact
+    stdlib: bool = False      # needs Python's json (NaN, Infinity)
+    bom: bool = False
+
+
+@dataclass
+class Parts:
+    """A file's top-level keys in order; ``annotations`` holds Annotation objects."""
+
+    top: dict[str, Any] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+
+
+class _Steps:
+    """Progress over weighted stages, with cancellation."""
+
+    def __init__(self, progress: Progress | None, cancel: threading.Event | None):
+        self.progress = progress
+        self.cancel = cancel
+
+    def report(self, message: str, fraction: float) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+        if self.progress is not None:
+            self.progress(message, min(max(fraction, 0.0), 1.0))
+
+
+def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: float = 0.3) -> bytes:
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+        with open(name, "rb") as f:
+            if steps is None or size < _READ_BLOCK:
+                return f.read()
+            buf = bytearray(size)
+            view = memoryview(buf)
+            done = 0
+            while done < size:
+                n = f.readinto(view[done:done + _READ_BLOCK])
+                if not n:
+                    break
+                done += n
+                steps.report("Reading", lo + (hi - lo) * done / size)
+            del view
+            return bytes(buf[:done]) if done != size else bytes(buf)
+    except IsADirectoryError:
+        raise CocoError(f"{name}: is a folder, not a JSON file") from None
+    except FileNotFoundError:
+        raise CocoError(f"{name}: no such file") from None
+    except PermissionError:
+        raise CocoError(f"{name}: permission denied") from None
+    except OSError as e:
+        raise CocoError(f"{name}: cannot read ({e.strerror or e})") from None
+
+
+def detect_layout(data: bytes) -> Layout:
+    layout = Layout()
+    head = data[:4096]
+    brace = head.find(b"{")
+    if brace >= 0:
+        rest = head[brace + 1:]
+        nl = rest.find(b"\n")
+        if nl >= 0 and not rest[:nl].strip():
+            line = rest[nl + 1:]
+            layout.indent = len(line) - len(line.lstrip(b" ")) or (1 if line.startswith(b"\t") else 0)
+    return layout
+
+
+def read_parts(path: str, progress: Progress | None = None,
+               cancel: threading.Event | None = None) -> Parts:
+    """Read and split a COCO file. Raises CocoError with a clear message."""
+    steps = _Steps(progress, cancel)
+    steps.report("Reading", 0.0)
+    data = read_bytes(path, steps)
+    return parse_bytes(data, os.fspath(path), steps)
+
+
+def parse_bytes(data: bytes, name: str, steps: _Steps | None = None) -> Parts:
+    steps = steps or _Steps(None, None)
+    bom = data.startswith(_BOM)
+    if bom:
+        data = data[len(_BOM):]
+    if not data.strip():
+        raise CocoError(f"{name}: the file is empty")
+    layout = detect_layout(data)
+    layout.bom = bom
+    first = data.lstrip()[:1]
+    if first == b"[":
+        _refuse_list(data, name)
+    if first != b"{":
+        _raise_syntax(data, name)
+    steps.report("Parsing", 0.3)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        try:
+            raw_top = _split_top(data)
+        except msgspec.DecodeError:
+            # Python's json accepts NaN/Infinity, and says where the syntax breaks.
+            return _parse_with_stdlib(data, name, layout, steps)
+        _check_coco(raw_top, name)
+        parts = Parts(layout=layout)
+        keys = list(raw_top)
+        for key in keys:
+            raw = raw_top[key]
+            if key == "annotations":
+                parts.top[key] = _read_annotations(raw, name, steps)
+            elif key == "images":
+                parts.top[key] = _read_objects(raw, name, key, steps, 0.35, 0.5)
+            elif key == "categories":
+                parts.top[key] = _read_objects(raw, name, key, steps, 0.5, 0.52)
+            else:
+                parts.top[key] = _decode_any(raw)
+        return parts
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _first_byte(raw: Any) -> bytes:
+    return memoryview(raw)[:1].tobytes()
+
+
+def _type_name(raw: Any) -> str:
+    c = _first_byte(raw)
+    return {b"{": "an object", b"[": "a list", b'"': "a string", b"n": "null",
+            b"t": "a boolean", b"f": "a boolean"}.get(c, "a number")
+
+
+def _check_coco(raw_top: dict[str, Any], name: str) -> None:
+    if "images" not in raw_top:
+        if "shapes" in raw_top and "imagePath" in raw_top:
+            raise NotCocoError(f"{name}: this is a LabelMe file, not COCO (it has \"shapes\" and \"imagePath\")")
+        keys = ", ".join(f'"{k}"' for k in list(raw_top)[:6]) or "no keys"
+        raise NotCocoError(f"{name}: not a COCO dataset: there is no \"images\" list (top-level keys: {keys})")
+    for key in _LIST_KEYS:
+        if key in raw_top:
+            raw = raw_top[key]
+            if _first_byte(raw) != b"[":
+                raise CocoError(f"{name}: \"{key}\" is {_type_name(raw)}, expected a list of {key[:-1] if key != 'categories' else 'category'} objects")
+
+
+def _elements_error(name: str, key: str, raws: list, start: int) -> CocoError:
+    for i, raw in enumerate(raws):
+        if _first_byte(raw) != b"{":
+            return CocoError(f"{name}: {key}[{start + i}] is {_type_name(raw)}, expected an object")
+    return CocoError(f"{name}: {key}: unexpected content near element {start}")
+
+
+def _read_objects(raw: Any, name: str, key: str, steps: _Steps, lo: float, hi: float) -> list[dict]:
+    raws = _split_list(raw)
+    out: list[dict] = []
+    n = len(raws)
+    for i in range(0, n, _CHUNK):
+        chunk = raws[i:i + _CHUNK]
+        try:
+            out.extend(_decode_dicts(b"[" + b",".join(chunk) + b"]"))
+        except msgspec.ValidationError:
+            raise _elements_error(name, key, chunk, i) from None
+        steps.report(f"Reading {key}", lo + (hi - lo) * (i + len(chunk)) / max(n, 1))
+    return out
+
+
+def _read_annotations(raw: Any, name: str, steps: _Steps) -> list[Annotation]:
+    raws = _split_list(raw)
+    out: list[Annotation] = []
+    n = len(raws)
+    for i in range(0, n, _CHUNK):
+        chunk = raws[i:i + _CHUNK]
+        try:
+            heads = _decode_heads(b"[" + b",".join(chunk) + b"]")
+        except msgspec.ValidationError:
+            raise _elements_error(name, "annotations", chunk, i) from None
+        for head, r in zip(heads, chunk):
+            head.raw = r
+        out.extend(heads)
+        steps.report("Reading annotations", 0.52 + 0.4 * (i + len(chunk)) / max(n, 1))
+    return out
+
+
+def _refuse_list(data: bytes, name: str) -> None:
+    try:
+        items = _decode_any(data)
+    except msgspec.DecodeError:
+        _raise_syntax(data, name)
+    first = next((x for x in items if isinstance(x, dict)), None)
+    if first is not None and "image_id" in first and ("category_id" in first or "caption" in first):
+        raise ResultsFileError(
+            f"{name}: this is a results file (a bare list of {len(items)} detections, pycocotools "
+            "loadRes format), not a dataset; open it together with its ground-truth COCO file")
+    if first is not None and "name" in first and "id" in first:
+        raise NotCocoError(f"{name}: this is a bare list of {len(items)} categories, not a COCO dataset")
+    raise NotCocoError(f"{name}: not a COCO dataset: the file holds a list, expected an object with \"images\"")
+
+
+def _raise_syntax(data: bytes, name: str) -> None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CocoError(f"{name}: not UTF-8 text (bad byte at offset {e.start})") from None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    raise NotCocoError(f"{name}: not a COCO dataset: expected a JSON object with \"images\"")
+
+
+def _parse_with_stdlib(data: bytes, name: str, layout: Layout, steps: _Steps) -> Parts:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CocoError(f"{name}: not UTF-8 text (bad byte at offset {e.start})") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise CocoError(f"{name}: JSON nested too deeply") from None
+    layout.stdlib = True
+    if not isinstance(obj, dict):
+        raise NotCocoError(f"{name}: not a COCO dataset: expected a JSON object with \"images\"")
+    return parts_from_dict(obj, name, layout)
+
+
+def parts_from_dict(obj: dict, name: str = "<data>", layout: Layout | None = None) -> Parts:
+    """Parts from already-decoded Python objects (tests, the stdlib path)."""
+    if "images" not in obj:
+        keys = ", ".join(f'"{k}"' for k in list(obj)[:6]) or "no keys"
+        raise NotCocoError(f"{name}: not a COCO dataset: there is no \"images\" list (top-level keys: {keys})")
+    parts = Parts(layout=layout or Layout())
+    for key, value in obj.items():
+        if key in _LIST_KEYS:
+            if not isinstance(value, list):
+                kind = type(value).__name__
+                raise CocoError(f"{name}: \"{key}\" is a {kind}, expected a list")
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise CocoError(f"{name}: {key}[{i}] is a {type(item).__name__}, expected an object")
+            if key == "annotations":
+                value = [Annotation.from_dict(d) for d in value]
+        parts.top[key] = value
+    return parts
