@@ -14,6 +14,7 @@ from typing import Any, Hashable, Iterable
 
 from cocoview.model.annotation import Annotation
 from cocoview.model.events import EventGroup
+from cocoview.model.gc_pause import gc_paused
 from cocoview.model.history import History
 from cocoview.model.ids import id_key
 from cocoview.model.reader import Layout, Parts, Progress, parts_from_dict, read_parts
@@ -47,10 +48,11 @@ class Dataset:
     def load(cls, path: str | os.PathLike, progress: Progress | None = None,
              cancel: threading.Event | None = None) -> "Dataset":
         """Read a COCO file. Raises CocoError with a message naming the file."""
-        parts = read_parts(os.fspath(path), progress, cancel)
-        if progress is not None:
-            progress("Indexing", 0.95)
-        dataset = cls(parts, os.fspath(path))
+        with gc_paused(freeze=True):
+            parts = read_parts(os.fspath(path), progress, cancel)
+            if progress is not None:
+                progress("Indexing", 0.95)
+            dataset = cls(parts, os.fspath(path))
         if progress is not None:
             progress("Ready", 1.0)
         return dataset

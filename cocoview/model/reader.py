@@ -7,9 +7,9 @@ threads run (a GUI stays responsive) and the caller may cancel.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,6 +17,7 @@ from typing import Any, Callable
 import msgspec
 
 from cocoview.model.annotation import Annotation
+from cocoview.model.gc_pause import gc_paused
 from cocoview.model.errors import Cancelled, CocoError, NotCocoError, ResultsFileError
 
 Progress = Callable[[str, float], None]
@@ -24,6 +25,7 @@ Progress = Callable[[str, float], None]
 _CHUNK = 4000
 _READ_BLOCK = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 _LIST_KEYS = ("images", "annotations", "categories")
 
 _split_top = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
@@ -64,7 +66,8 @@ class _Steps:
             self.progress(message, min(max(fraction, 0.0), 1.0))
 
 
-def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: float = 0.3) -> bytes:
+def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: float = 0.3) -> bytes | bytearray:
+    """The file's bytes, read in blocks so that progress shows and cancel works."""
     name = os.fspath(path)
     try:
         size = os.path.getsize(name)
@@ -72,16 +75,17 @@ def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: floa
             if steps is None or size < _READ_BLOCK:
                 return f.read()
             buf = bytearray(size)
-            view = memoryview(buf)
             done = 0
-            while done < size:
-                n = f.readinto(view[done:done + _READ_BLOCK])
-                if not n:
-                    break
-                done += n
-                steps.report("Reading", lo + (hi - lo) * done / size)
-            del view
-            return bytes(buf[:done]) if done != size else bytes(buf)
+            with memoryview(buf) as view:
+                while done < size:
+                    n = f.readinto(view[done:done + _READ_BLOCK])
+                    if not n:
+                        break
+                    done += n
+                    steps.report("Reading", lo + (hi - lo) * done / size)
+            if done != size:
+                del buf[done:]
+            return buf
     except IsADirectoryError:
         raise CocoError(f"{name}: is a folder, not a JSON file") from None
     except FileNotFoundError:
@@ -114,24 +118,23 @@ def read_parts(path: str, progress: Progress | None = None,
     return parse_bytes(data, os.fspath(path), steps)
 
 
-def parse_bytes(data: bytes, name: str, steps: _Steps | None = None) -> Parts:
+def parse_bytes(data: bytes | bytearray, name: str, steps: _Steps | None = None) -> Parts:
     steps = steps or _Steps(None, None)
     bom = data.startswith(_BOM)
     if bom:
         data = data[len(_BOM):]
-    if not data.strip():
+    start = _LEADING_SPACE.match(data).end()
+    if start == len(data):
         raise CocoError(f"{name}: the file is empty")
     layout = detect_layout(data)
     layout.bom = bom
-    first = data.lstrip()[:1]
+    first = data[start:start + 1]
     if first == b"[":
         _refuse_list(data, name)
     if first != b"{":
         _raise_syntax(data, name)
     steps.report("Parsing", 0.3)
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         try:
             raw_top = _split_top(data)
         except msgspec.DecodeError:
@@ -151,9 +154,6 @@ def parse_bytes(data: bytes, name: str, steps: _Steps | None = None) -> Parts:
             else:
                 parts.top[key] = _decode_any(raw)
         return parts
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _first_byte(raw: Any) -> bytes:
@@ -225,7 +225,7 @@ def _refuse_list(data: bytes, name: str) -> None:
     first = next((x for x in items if isinstance(x, dict)), None)
     if first is not None and "image_id" in first and ("category_id" in first or "caption" in first):
         raise ResultsFileError(
-            f"{name}: this is a results file (a bare list of {len(items)} detections, pycocotools "
+            f"{name}: this is a results file (a bare list of {len(items)} results, pycocotools "
             "loadRes format), not a dataset; open it together with its ground-truth COCO file")
     if first is not None and "name" in first and "id" in first:
         raise NotCocoError(f"{name}: this is a bare list of {len(items)} categories, not a COCO dataset")
