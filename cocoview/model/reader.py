@@ -133,27 +133,33 @@ def parse_bytes(data: bytes | bytearray, name: str, steps: _Steps | None = None)
         _refuse_list(data, name)
     if first != b"{":
         _raise_syntax(data, name)
-    steps.report("Parsing", 0.3)
+    steps.report("Parsing", 0.31)
     with gc_paused():
         try:
-            raw_top = _split_top(data)
-        except msgspec.DecodeError:
+            return _parse_fast(data, name, layout, steps)
+        except (msgspec.DecodeError, UnicodeDecodeError):
             # Python's json accepts NaN/Infinity, and says where the syntax breaks.
             return _parse_with_stdlib(data, name, layout, steps)
-        _check_coco(raw_top, name)
-        parts = Parts(layout=layout)
-        keys = list(raw_top)
-        for key in keys:
-            raw = raw_top[key]
-            if key == "annotations":
-                parts.top[key] = _read_annotations(raw, name, steps)
-            elif key == "images":
-                parts.top[key] = _read_objects(raw, name, key, steps, 0.35, 0.5)
-            elif key == "categories":
-                parts.top[key] = _read_objects(raw, name, key, steps, 0.5, 0.52)
-            else:
-                parts.top[key] = _decode_any(raw)
-        return parts
+
+
+def _parse_fast(data: bytes | bytearray, name: str, layout: Layout, steps: _Steps) -> Parts:
+    raw_top = _split_top(data)
+    _check_coco(raw_top, name)
+    parts = Parts(layout=layout)
+    sizes = {key: len(memoryview(raw)) for key, raw in raw_top.items()}
+    total = max(sum(sizes.values()), 1)
+    done = 0
+    for key, raw in raw_top.items():
+        lo = 0.32 + 0.63 * done / total
+        done += sizes[key]
+        hi = 0.32 + 0.63 * done / total
+        if key == "annotations":
+            parts.top[key] = _read_annotations(raw, name, steps, lo, hi)
+        elif key in _LIST_KEYS:
+            parts.top[key] = _read_objects(raw, name, key, steps, lo, hi)
+        else:
+            parts.top[key] = _decode_any(raw)
+    return parts
 
 
 def _first_byte(raw: Any) -> bytes:
@@ -200,7 +206,7 @@ def _read_objects(raw: Any, name: str, key: str, steps: _Steps, lo: float, hi: f
     return out
 
 
-def _read_annotations(raw: Any, name: str, steps: _Steps) -> list[Annotation]:
+def _read_annotations(raw: Any, name: str, steps: _Steps, lo: float, hi: float) -> list[Annotation]:
     raws = _split_list(raw)
     out: list[Annotation] = []
     n = len(raws)
@@ -213,7 +219,7 @@ def _read_annotations(raw: Any, name: str, steps: _Steps) -> list[Annotation]:
         for head, r in zip(heads, chunk):
             head.raw = r
         out.extend(heads)
-        steps.report("Reading annotations", 0.52 + 0.4 * (i + len(chunk)) / max(n, 1))
+        steps.report("Reading annotations", lo + (hi - lo) * (i + len(chunk)) / max(n, 1))
     return out
 
 
