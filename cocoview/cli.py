@@ -107,8 +107,8 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_stats(args) -> int:
-    from cocoview.model.stats import stats
     ds = _load(args.file)
+    from cocoview.model.stats import stats
     result = stats(ds)
     if args.json:
         _print_json(result)
@@ -133,8 +133,8 @@ def cmd_stats(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from cocoview.model.validation import validate
     ds = _load(args.file)
+    from cocoview.model.validation import validate
     findings = validate(ds)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
@@ -184,8 +184,8 @@ def cmd_export(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from cocoview.gui.render import render_to_file
     ds = _load(args.file)
+    from cocoview.gui.render import render_to_file
     render_to_file(ds, args.image_id, args.output, images_dir=args.images, min_score=args.min_score)
     print(f"wrote {args.output}")
     return 0
