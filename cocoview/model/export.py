@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from cocoview.model.dataset import Dataset
 
 _CHUNK = 20000
-_decode_dicts = msgspec.json.Decoder(list[dict]).decode
+_decode_raw_dicts = msgspec.json.Decoder(list[dict[str, msgspec.Raw]]).decode
+_decode_raw_dict = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+_decode_any = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -136,7 +138,11 @@ def _id_maps(plan: ExportPlan, options: ExportOptions) -> dict[str, dict[Hashabl
 
 
 def _rewrite_annotations(plan: ExportPlan, options: ExportOptions, maps, check) -> list:
-    """Annotation dicts with new ids (or the untouched Annotation objects)."""
+    """Annotation objects with new ids (or the untouched Annotation objects).
+
+    Values other than the rewritten ids stay as the file's bytes (``Raw``),
+    so polygons and RLE counts are copied, never parsed.
+    """
     if not options.reindex and not options.reindex_categories:
         return plan.annotations
     image_map, cat_map = maps["images"], maps["categories"]
@@ -146,32 +152,35 @@ def _rewrite_annotations(plan: ExportPlan, options: ExportOptions, maps, check) 
     for start in range(0, len(anns), _CHUNK):
         check(start / max(len(anns), 1))
         chunk = anns[start:start + _CHUNK]
-        raw = [a.raw for a in chunk]
-        if all(r is not None for r in raw):
-            dicts = _decode_dicts(b"[" + b",".join(raw) + b"]")
+        if all(a.raw is not None for a in chunk):
+            objects = _decode_raw_dicts(b"[" + b",".join([a.raw for a in chunk]) + b"]")
         else:
-            dicts = [a.to_dict() for a in chunk]
-        for n, data in enumerate(dicts, start):
-            new = dict(data)
+            objects = [dict(a.to_dict()) if a.raw is None else _decode_raw_dict(a.raw) for a in chunk]
+        for n, (ann, obj) in enumerate(zip(chunk, objects), start):
             if options.reindex:
                 new_id = options.start_id + n
-                ann_pairs.append((data.get("id"), new_id))
-                if "id" in new:
-                    new["id"] = new_id
+                ann_pairs.append((ann.id, new_id))
+                if "id" in obj:
+                    obj["id"] = new_id
                 else:
-                    new = {"id": new_id, **new}
-                new["image_id"] = image_map[id_key(data.get("image_id"))]
+                    obj = {"id": new_id, **obj}
+                obj["image_id"] = image_map[id_key(ann.image_id)]
             if cat_map:
-                if "category_id" in data:
-                    new["category_id"] = cat_map[id_key(data.get("category_id"))]
-                segs = data.get("segments_info")
-                if isinstance(segs, list):
-                    new["segments_info"] = [
-                        {**s, "category_id": cat_map.get(id_key(s.get("category_id")), s.get("category_id"))}
-                        if isinstance(s, dict) else s for s in segs]
-            out.append(new)
+                if "category_id" in obj:
+                    obj["category_id"] = cat_map[id_key(ann.category_id)]
+                if "segments_info" in obj:
+                    segs = _plain(obj["segments_info"])
+                    if isinstance(segs, list):
+                        obj["segments_info"] = [
+                            {**s, "category_id": cat_map.get(id_key(s.get("category_id")), s.get("category_id"))}
+                            if isinstance(s, dict) else s for s in segs]
+            out.append(obj)
     maps["annotations"] = ann_pairs  # type: ignore[assignment]
     return out
+
+
+def _plain(value: Any) -> Any:
+    return _decode_any(value) if isinstance(value, msgspec.Raw) else value
 
 
 def build_export(ds: "Dataset", options: ExportOptions,
