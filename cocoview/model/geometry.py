@@ -126,23 +126,37 @@ def rle_counts(rle: dict) -> np.ndarray:
     if type(counts) is str or type(counts) is bytes:
         return decode_rle_string(counts)
     if type(counts) is list:
-        for v in counts:
-            if type(v) is not int or v < 0:
-                if type(v) is float and v.is_integer() and v >= 0:
-                    continue
-                raise ValueError(f"RLE counts hold {v!r}, expected non-negative integers")
         if not counts:
             return np.zeros(0, dtype=np.uint64)
-        if max(counts) >= 1 << 63:
-            raise ValueError("RLE counts hold a number too large")
-        return np.asarray(counts, dtype=np.float64).astype(np.uint64) \
-            if any(type(v) is float for v in counts) else np.asarray(counts, dtype=np.uint64)
+        try:
+            arr = np.asarray(counts)
+        except (ValueError, OverflowError):
+            arr = np.asarray(counts, dtype=object)
+        kind = arr.dtype.kind
+        if arr.ndim == 1 and kind in "iu":
+            if kind == "i" and int(arr.min()) < 0:
+                raise ValueError(f"RLE counts hold {int(arr.min())}, expected non-negative integers")
+            return arr.astype(np.uint64)
+        if arr.ndim == 1 and kind == "f":
+            if np.isfinite(arr).all() and (arr >= 0).all() and (arr == np.floor(arr)).all() \
+                    and float(arr.max()) < 2.0 ** 63:
+                return arr.astype(np.uint64)
+        for v in counts:
+            if not (type(v) is int and 0 <= v < 1 << 63):
+                raise ValueError(f"RLE counts hold {v!r}, expected non-negative integers")
+        return np.asarray(counts, dtype=np.uint64)
     raise ValueError("RLE has no counts")
 
 
 def rle_counts_total(rle: dict) -> int:
     """The sum of all run lengths (h*w for a well-formed RLE), without a mask."""
     return _big_sum(rle_counts(rle))
+
+
+def rle_totals(rle: dict) -> tuple[int, int]:
+    """(sum of all runs, foreground pixels) of an RLE, without a mask."""
+    counts = rle_counts(rle)
+    return _big_sum(counts), _big_sum(counts[1::2])
 
 
 def rle_foreground_area(rle: dict) -> int:
@@ -347,20 +361,40 @@ class MaskCache:
 
 def _decode_mask(seg: Any, height: int, width: int) -> np.ndarray | None:
     kind = segmentation_kind(seg)
-    if kind in ("rle_string", "rle_list"):
+    if kind == "rle_string" or kind == "rle_list":
         h, w = seg["size"]
+        if h <= 0 or w <= 0 or h * w > MAX_MASK_PIXELS:
+            return None
+        try:
+            counts = rle_counts(seg)
+        except ValueError:
+            return None
     elif kind == "polygon":
         if not (_positive_int(height) and _positive_int(width)):
             return None
         h, w = int(height), int(width)
+        if h * w > MAX_MASK_PIXELS:
+            return None
+        rle = to_rle(seg, h, w)
+        if rle is None:
+            return None
+        counts = decode_rle_string(rle["counts"])
     else:
         return None
-    if h * w > MAX_MASK_PIXELS:
+    if _big_sum(counts) != h * w:
         return None
-    rle = to_rle(seg, h, w)
-    if rle is None:
-        return None
-    mask = np.ascontiguousarray(mask_api.decode(rle), dtype=np.uint8)
+    return runs_to_mask(counts, h, w)
+
+
+def runs_to_mask(counts: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A read-only C-ordered uint8 mask from run lengths that sum to h*w.
+
+    Runs alternate background/foreground, starting with background, down the
+    columns (COCO's column-major order).
+    """
+    values = (np.arange(len(counts)) & 1).astype(np.uint8)
+    flat = np.repeat(values, counts.astype(np.int64))
+    mask = np.ascontiguousarray(flat.reshape(width, height).T)
     mask.setflags(write=False)
     return mask
 
