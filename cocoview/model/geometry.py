@@ -23,6 +23,8 @@ from pycocotools import mask as mask_api
 
 # Masks above this many pixels are not decoded (a 16k x 16k image).
 MAX_MASK_PIXELS = 1 << 28
+# Longest polygon outline (in pixels) rasterised to measure an area.
+MAX_RASTER_OUTLINE = 200_000
 # pycocotools.mask.area fails on 256 or more RLEs in one call.
 _AREA_CHUNK = 200
 # A count in the string format spans at most this many characters (60 bits).
@@ -255,6 +257,24 @@ def to_rle(seg: Any, height: int, width: int) -> dict | None:
     if h * w >= 1 << 32:
         return None
     return mask_api.frPyObjects({"size": [h, w], "counts": [int(v) for v in counts]}, h, w)
+
+
+def polygon_raster_area(seg: list, height: int, width: int) -> int | None:
+    """Pixels pycocotools fills for a polygon segmentation on an image.
+
+    Works on the RLE, never a mask; None when nothing can be rasterised or
+    the outline is too long to trace cheaply.
+    """
+    if not (_positive_int(height) and _positive_int(width)):
+        return None
+    parts = _usable_parts(seg) if type(seg) is list else []
+    if not parts:
+        return None
+    # pycocotools traces the outline at 5x; keep that bounded.
+    if sum(polygon_perimeter(p) for p in parts) > MAX_RASTER_OUTLINE:
+        return None
+    rle = to_rle(parts, int(height), int(width))
+    return None if rle is None else mask_area(rle)
 
 
 def _positive_int(v: Any) -> bool:

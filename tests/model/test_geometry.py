@@ -208,6 +208,19 @@ def test_to_rle_without_geometry(seg):
     assert g.to_rle(seg, 10, 10) is None
 
 
+def test_polygon_raster_area():
+    square = [[0, 0, 4, 0, 4, 4, 0, 4]]
+    assert g.polygon_raster_area(square, 10, 10) == 16
+    # Clipped to the image, like pycocotools.
+    assert g.polygon_raster_area([[5, 5, 20, 5, 20, 20, 5, 20]], 10, 10) == 25
+    assert g.polygon_raster_area(square, 0, 10) is None
+    assert g.polygon_raster_area([[1, 2]], 10, 10) is None
+    huge = [[0, 0, 1e9, 0, 1e9, 1e9]]
+    start = time.perf_counter()
+    assert g.polygon_raster_area(huge, 100, 100) is None
+    assert time.perf_counter() - start < 1.0
+
+
 # ---- mask_area, mask_bbox -------------------------------------------------------
 def test_mask_area_chunks_large_lists():
     one = mask_api.encode(np.asfortranarray(np.ones((3, 3), dtype=np.uint8)))
