@@ -11,6 +11,7 @@ image or a polygon with very many points is checked in little time.
 
 from __future__ import annotations
 
+import gc
 import math
 import weakref
 from collections import defaultdict
@@ -236,28 +237,27 @@ def _check_categories(ds, ctx: _Context, out: list[Finding]) -> None:
 
 
 # ---- polygon areas for a chunk, vectorised ---------------------------------------------
-def _polygon_areas(geos: list[_Geometry]) -> dict[int, tuple[float, float]]:
+def _polygon_areas(geos: list[_Geometry]) -> list[tuple[float, float] | None]:
     """Shoelace area and perimeter per annotation whose polygons are well formed.
 
-    Keyed by position in ``geos``. Annotations with a malformed part (too
-    short, odd length, not finite numbers) are left out; the per-annotation
-    check reports them.
+    One entry per geometry; None where there is no polygon or a part is
+    malformed (too short, odd length, not finite numbers): the per-annotation
+    check reports those.
     """
+    result: list[tuple[float, float] | None] = [None] * len(geos)
     owners: list[int] = []
     parts: list[list] = []
     for i, geo in enumerate(geos):
         seg = geo.segmentation
         if type(seg) is list and seg and type(seg[0]) is list:
-            ok = True
             for part in seg:
-                if type(part) is not list or len(part) < 6 or len(part) % 2:
-                    ok = False
+                if type(part) is not list or len(part) < 6 or len(part) & 1:
                     break
-            if ok:
+            else:
                 owners.extend([i] * len(seg))
                 parts.extend(seg)
     if not parts:
-        return {}
+        return result
     try:
         flat = np.array(list(chain.from_iterable(parts)))
     except (TypeError, ValueError, OverflowError):
@@ -265,36 +265,42 @@ def _polygon_areas(geos: list[_Geometry]) -> dict[int, tuple[float, float]]:
     if flat is None or flat.ndim != 1 or flat.dtype.kind not in "if":
         # Strings, nulls or nested lists somewhere in the chunk.
         return _polygon_areas_slowly(geos, owners, parts)
-    return _areas_from_flat(flat.astype(np.float64, copy=False), owners, parts)
+    _areas_from_flat(flat.astype(np.float64, copy=False), owners, parts, result)
+    return result
 
 
-def _areas_from_flat(flat: np.ndarray, owners: list[int], parts: list[list]):
-    npts = np.fromiter((len(p) // 2 for p in parts), dtype=np.int64, count=len(parts))
+def _areas_from_flat(flat: np.ndarray, owners: list[int], parts: list[list],
+                     result: list) -> None:
+    npts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // 2
     starts = np.zeros(len(parts), dtype=np.int64)
     np.cumsum(npts[:-1], out=starts[1:])
     x = flat[0::2]
     y = flat[1::2]
-    nxt = np.arange(1, len(x) + 1)
-    nxt[starts + npts - 1] = starts
+    # Each point's successor within its part (the last point's is the first).
+    ends = starts + npts - 1
+    xn = np.empty_like(x)
+    yn = np.empty_like(y)
+    xn[:-1] = x[1:]
+    yn[:-1] = y[1:]
+    xn[ends] = x[starts]
+    yn[ends] = y[starts]
     with np.errstate(invalid="ignore", over="ignore"):
-        cross = x * y[nxt] - x[nxt] * y
-        step = np.hypot(x[nxt] - x, y[nxt] - y)
+        cross = x * yn - xn * y
+        step = np.hypot(xn - x, yn - y)
         part_area = np.abs(np.add.reduceat(cross, starts)) / 2.0
         part_perim = np.add.reduceat(step, starts)
-    finite = np.add.reduceat(~np.isfinite(flat[0::2]) | ~np.isfinite(flat[1::2]), starts) == 0
-    owners_arr = np.asarray(owners)
-    bad = set(owners_arr[~finite].tolist())
-    areas: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for owner, a, p in zip(owners, part_area.tolist(), part_perim.tolist()):
-        acc = areas[owner]
-        acc[0] += a
-        acc[1] += p
-    return {k: (v[0], v[1]) for k, v in areas.items() if k not in bad}
+    owner_arr = np.asarray(owners, dtype=np.int64)
+    size = int(owner_arr[-1]) + 1
+    area = np.bincount(owner_arr, weights=part_area, minlength=size)
+    perim = np.bincount(owner_arr, weights=part_perim, minlength=size)
+    finite = np.isfinite(area) & np.isfinite(perim)
+    for i in np.unique(owner_arr[finite[owner_arr]]).tolist():
+        result[i] = (float(area[i]), float(perim[i]))
 
 
-def _polygon_areas_slowly(geos, owners, parts):
+def _polygon_areas_slowly(geos, owners, parts) -> list[tuple[float, float] | None]:
     """Per annotation, for chunks where some polygon holds a non-number."""
-    result: dict[int, tuple[float, float]] = {}
+    result: list[tuple[float, float] | None] = [None] * len(geos)
     by_owner: dict[int, list[list]] = defaultdict(list)
     for owner, part in zip(owners, parts):
         by_owner[owner].append(part)
@@ -302,7 +308,7 @@ def _polygon_areas_slowly(geos, owners, parts):
         if not all(type(v) is int or type(v) is float for v in chain.from_iterable(seg)):
             continue
         flat = np.fromiter(chain.from_iterable(seg), dtype=np.float64)
-        result.update(_areas_from_flat(flat, [owner] * len(seg), seg))
+        _areas_from_flat(flat, [owner] * len(seg), seg, result)
     return result
 
 
@@ -316,7 +322,7 @@ def _check_annotations(ds, anns: list[Annotation], ctx: _Context, out: list[Find
         geos = _geometries(chunk)
         poly_areas = _polygon_areas(geos)
         for i, (ann, geo) in enumerate(zip(chunk, geos)):
-            _check_annotation(ds, ann, geo, poly_areas.get(i), ctx, out,
+            _check_annotation(ds, ann, geo, poly_areas[i], ctx, out,
                               start + i if whole else None)
 
 
@@ -355,7 +361,7 @@ def _check_annotation(ds, ann: Annotation, geo: _Geometry, poly: tuple[float, fl
     aid = ann.id
     panoptic = geo.segments_info is not _UNSET
     name = _Name(ds, ann, pos, panoptic)
-    if not is_valid_id(aid):
+    if type(aid) is not int and type(aid) is not str:
         if not (panoptic and aid is None):
             said = "has no id" if aid is None else f"has id {_short(aid)}, expected an int or a string"
             add(Finding(ERROR, "bad-id-type", f"{name} {said}", image_id=_valid(ann.image_id)))
@@ -368,7 +374,7 @@ def _check_annotation(ds, ann: Annotation, geo: _Geometry, poly: tuple[float, fl
     # -- image link
     iid = ann.image_id
     image = None
-    if not is_valid_id(iid):
+    if type(iid) is not int and type(iid) is not str:
         said = "has no image_id" if iid is None else f"has image_id {_short(iid)}, expected an int or a string"
         add(Finding(ERROR, "bad-id-type", f"{name} {said}", annotation_id=aid))
         iid = None
@@ -387,7 +393,9 @@ def _check_annotation(ds, ann: Annotation, geo: _Geometry, poly: tuple[float, fl
     # -- category link (captions carry no meaningful category)
     cid = ann.category_id
     if cid is not None and geo.caption is _UNSET:
-        _check_category_link(ds, cid, name, iid, aid, add)
+        cat = ds.category(cid) if type(cid) is int or type(cid) is str else None
+        if cat is None or type(cat.get("id")) is not type(cid):
+            _check_category_link(ds, cid, name, iid, aid, add)
     if panoptic:
         _check_segments(ds, geo.segments_info, name, iid, aid, add)
         return
@@ -547,7 +555,7 @@ def _check_bbox(bbox, image, name, iid, aid, cid, add) -> bool:
         return False
     if image is not None:
         iw, ih = image.get("width"), image.get("height")
-        if _is_number(iw) and _is_number(ih) and iw > 0 and ih > 0:
+        if type(iw) in _NUMBER_TYPES and type(ih) in _NUMBER_TYPES and iw > 0 and ih > 0:
             if (x < -_EDGE_SLACK or y < -_EDGE_SLACK or x + w > iw + _EDGE_SLACK
                     or y + h > ih + _EDGE_SLACK):
                 whole = x >= iw or y >= ih or x + w <= 0 or y + h <= 0
@@ -601,13 +609,21 @@ def _check_rle(seg: dict, image, name, iid, aid, cid, add) -> int | None:
 # ---- entry points ---------------------------------------------------------------------
 def validate(ds) -> list[Finding]:
     """Every finding for the dataset: images, categories, then annotations in file order."""
-    ctx = _context(ds, fresh=True)
-    out: list[Finding] = []
-    for pos, image in enumerate(ds.images):
-        _check_image(image, pos, ctx, out, all_duplicates=False)
-    _check_categories(ds, ctx, out)
-    _check_annotations(ds, ds.annotations, ctx, out, whole=True)
-    return out
+    # Decoding makes many short-lived lists; the cycle collector would scan
+    # the whole dataset again and again for nothing.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        ctx = _context(ds, fresh=True)
+        out: list[Finding] = []
+        for pos, image in enumerate(ds.images):
+            _check_image(image, pos, ctx, out, all_duplicates=False)
+        _check_categories(ds, ctx, out)
+        _check_annotations(ds, ds.annotations, ctx, out, whole=True)
+        return out
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def validate_image(ds, image: dict) -> list[Finding]:
