@@ -25,14 +25,21 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
-HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+try:
+    from .demo_drawing import Canvas
+    from .demo_scenery import (
+        KEYPOINT_NAMES, SKELETON, Look, Shop, backdrop, billboard, building, car, crowd, ground,
+        lamp, person, railing, tree,
+    )
+except ImportError:  # run as a script from this folder
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from demo_drawing import Canvas
+    from demo_scenery import (
+        KEYPOINT_NAMES, SKELETON, Look, Shop, backdrop, billboard, building, car, crowd, ground,
+        lamp, person, railing, tree,
+    )
 
-from demo_drawing import Canvas  # noqa: E402
-from demo_scenery import (  # noqa: E402
-    KEYPOINT_NAMES, SKELETON, Look, Shop, backdrop, billboard, building, car, crowd, ground,
-    lamp, person, railing, tree,
-)
+HERE = pathlib.Path(__file__).resolve().parent
 
 OUT = HERE / "demo"
 
