@@ -15,7 +15,8 @@ image costs nothing to check.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
+from itertools import chain
 from typing import Any, Hashable, Iterable, Sequence
 
 import numpy as np
@@ -204,6 +205,81 @@ def polygon_perimeter(flat_xy: Sequence[float]) -> float:
     return float(np.hypot(*(pts - np.roll(pts, -1, axis=0)).T).sum())
 
 
+# ---- many polygons at once ---------------------------------------------------
+def polygon_measures(segmentations: list) -> list[tuple[float, float] | None]:
+    """(shoelace area, perimeter) of each polygon segmentation, in one pass.
+
+    Parts' areas and perimeters are summed per segmentation. An entry is None
+    when the segmentation is not polygons or a part is malformed (fewer than
+    6 numbers, odd length, something other than finite numbers).
+    """
+    result: list[tuple[float, float] | None] = [None] * len(segmentations)
+    owners: list[int] = []
+    parts: list[list] = []
+    for i, seg in enumerate(segmentations):
+        if type(seg) is list and seg and type(seg[0]) is list:
+            for part in seg:
+                if type(part) is not list or len(part) < 6 or len(part) & 1:
+                    break
+            else:
+                owners.extend([i] * len(seg))
+                parts.extend(seg)
+    if not parts:
+        return result
+    try:
+        flat = np.array(list(chain.from_iterable(parts)))
+    except (TypeError, ValueError, OverflowError):
+        flat = None
+    if flat is None or flat.ndim != 1 or flat.dtype.kind not in "if":
+        # Strings, nulls or nested lists somewhere in the chunk.
+        return _measures_one_by_one(len(segmentations), owners, parts)
+    _areas_from_flat(flat.astype(np.float64, copy=False), owners, parts, result)
+    return result
+
+
+def _areas_from_flat(flat: np.ndarray, owners: list[int], parts: list[list],
+                     result: list) -> None:
+    npts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // 2
+    starts = np.zeros(len(parts), dtype=np.int64)
+    np.cumsum(npts[:-1], out=starts[1:])
+    x = flat[0::2]
+    y = flat[1::2]
+    # Each point's successor within its part (the last point's is the first).
+    ends = starts + npts - 1
+    xn = np.empty_like(x)
+    yn = np.empty_like(y)
+    xn[:-1] = x[1:]
+    yn[:-1] = y[1:]
+    xn[ends] = x[starts]
+    yn[ends] = y[starts]
+    with np.errstate(invalid="ignore", over="ignore"):
+        cross = x * yn - xn * y
+        step = np.hypot(xn - x, yn - y)
+        part_area = np.abs(np.add.reduceat(cross, starts)) / 2.0
+        part_perim = np.add.reduceat(step, starts)
+    owner_arr = np.asarray(owners, dtype=np.int64)
+    size = int(owner_arr[-1]) + 1
+    area = np.bincount(owner_arr, weights=part_area, minlength=size)
+    perim = np.bincount(owner_arr, weights=part_perim, minlength=size)
+    finite = np.isfinite(area) & np.isfinite(perim)
+    for i in np.unique(owner_arr[finite[owner_arr]]).tolist():
+        result[i] = (float(area[i]), float(perim[i]))
+
+
+def _measures_one_by_one(n: int, owners: list[int], parts: list[list]) -> list:
+    """Per segmentation, when some polygon holds something not a number."""
+    result: list[tuple[float, float] | None] = [None] * n
+    by_owner: dict[int, list[list]] = defaultdict(list)
+    for owner, part in zip(owners, parts):
+        by_owner[owner].append(part)
+    for owner, seg in by_owner.items():
+        if not all(type(v) is int or type(v) is float for v in chain.from_iterable(seg)):
+            continue
+        flat = np.fromiter(chain.from_iterable(seg), dtype=np.float64)
+        _areas_from_flat(flat, [owner] * len(seg), seg, result)
+    return result
+
+
 # ---- RLE conversion ---------------------------------------------------------
 def _usable_parts(seg: list) -> list[list[float]]:
     """Polygon parts pycocotools can rasterise: 3+ points, numbers only."""
@@ -282,17 +358,25 @@ def _positive_int(v: Any) -> bool:
 
 
 def mask_area(rles: dict | list[dict]):
-    """pycocotools' area for one compressed RLE (an int) or a list (int64 array).
+    """pycocotools' area for one RLE (an int) or a list of RLEs (an int64 array).
 
-    Large lists are measured in chunks (pycocotools fails on 256+ at once).
+    RLEs with list counts are compressed first. Large lists are measured in
+    chunks (pycocotools fails on 256 or more at once).
     """
     if isinstance(rles, dict):
-        return int(mask_api.area(rles))
+        return int(mask_api.area(_compressed(rles)))
     out = np.zeros(len(rles), dtype=np.int64)
     for i in range(0, len(rles), _AREA_CHUNK):
-        chunk = rles[i:i + _AREA_CHUNK]
-        out[i:i + len(chunk)] = mask_api.area(list(chunk))
+        chunk = [_compressed(r) for r in rles[i:i + _AREA_CHUNK]]
+        out[i:i + len(chunk)] = mask_api.area(chunk)
     return out
+
+
+def _compressed(rle: dict) -> dict:
+    if type(rle.get("counts")) is list:
+        h, w = rle["size"]
+        return mask_api.frPyObjects({"size": [h, w], "counts": rle["counts"]}, h, w)
+    return rle
 
 
 def mask_bbox(mask: np.ndarray) -> list[float]:

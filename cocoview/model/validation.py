@@ -14,13 +14,10 @@ from __future__ import annotations
 import gc
 import math
 import weakref
-from collections import defaultdict
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Hashable, Iterable
 
 import msgspec
-import numpy as np
 
 from cocoview.model import geometry
 from cocoview.model.annotation import Annotation
@@ -236,82 +233,6 @@ def _check_categories(ds, ctx: _Context, out: list[Finding]) -> None:
             out.append(_duplicate_finding("category", cid, places, "categories"))
 
 
-# ---- polygon areas for a chunk, vectorised ---------------------------------------------
-def _polygon_areas(geos: list[_Geometry]) -> list[tuple[float, float] | None]:
-    """Shoelace area and perimeter per annotation whose polygons are well formed.
-
-    One entry per geometry; None where there is no polygon or a part is
-    malformed (too short, odd length, not finite numbers): the per-annotation
-    check reports those.
-    """
-    result: list[tuple[float, float] | None] = [None] * len(geos)
-    owners: list[int] = []
-    parts: list[list] = []
-    for i, geo in enumerate(geos):
-        seg = geo.segmentation
-        if type(seg) is list and seg and type(seg[0]) is list:
-            for part in seg:
-                if type(part) is not list or len(part) < 6 or len(part) & 1:
-                    break
-            else:
-                owners.extend([i] * len(seg))
-                parts.extend(seg)
-    if not parts:
-        return result
-    try:
-        flat = np.array(list(chain.from_iterable(parts)))
-    except (TypeError, ValueError, OverflowError):
-        flat = None
-    if flat is None or flat.ndim != 1 or flat.dtype.kind not in "if":
-        # Strings, nulls or nested lists somewhere in the chunk.
-        return _polygon_areas_slowly(geos, owners, parts)
-    _areas_from_flat(flat.astype(np.float64, copy=False), owners, parts, result)
-    return result
-
-
-def _areas_from_flat(flat: np.ndarray, owners: list[int], parts: list[list],
-                     result: list) -> None:
-    npts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // 2
-    starts = np.zeros(len(parts), dtype=np.int64)
-    np.cumsum(npts[:-1], out=starts[1:])
-    x = flat[0::2]
-    y = flat[1::2]
-    # Each point's successor within its part (the last point's is the first).
-    ends = starts + npts - 1
-    xn = np.empty_like(x)
-    yn = np.empty_like(y)
-    xn[:-1] = x[1:]
-    yn[:-1] = y[1:]
-    xn[ends] = x[starts]
-    yn[ends] = y[starts]
-    with np.errstate(invalid="ignore", over="ignore"):
-        cross = x * yn - xn * y
-        step = np.hypot(xn - x, yn - y)
-        part_area = np.abs(np.add.reduceat(cross, starts)) / 2.0
-        part_perim = np.add.reduceat(step, starts)
-    owner_arr = np.asarray(owners, dtype=np.int64)
-    size = int(owner_arr[-1]) + 1
-    area = np.bincount(owner_arr, weights=part_area, minlength=size)
-    perim = np.bincount(owner_arr, weights=part_perim, minlength=size)
-    finite = np.isfinite(area) & np.isfinite(perim)
-    for i in np.unique(owner_arr[finite[owner_arr]]).tolist():
-        result[i] = (float(area[i]), float(perim[i]))
-
-
-def _polygon_areas_slowly(geos, owners, parts) -> list[tuple[float, float] | None]:
-    """Per annotation, for chunks where some polygon holds a non-number."""
-    result: list[tuple[float, float] | None] = [None] * len(geos)
-    by_owner: dict[int, list[list]] = defaultdict(list)
-    for owner, part in zip(owners, parts):
-        by_owner[owner].append(part)
-    for owner, seg in by_owner.items():
-        if not all(type(v) is int or type(v) is float for v in chain.from_iterable(seg)):
-            continue
-        flat = np.fromiter(chain.from_iterable(seg), dtype=np.float64)
-        _areas_from_flat(flat, [owner] * len(seg), seg, result)
-    return result
-
-
 # ---- annotations ---------------------------------------------------------------------
 def _check_annotations(ds, anns: list[Annotation], ctx: _Context, out: list[Finding],
                        whole: bool) -> None:
@@ -320,7 +241,7 @@ def _check_annotations(ds, anns: list[Annotation], ctx: _Context, out: list[Find
     for start in range(0, len(anns), _CHUNK):
         chunk = anns[start:start + _CHUNK]
         geos = _geometries(chunk)
-        poly_areas = _polygon_areas(geos)
+        poly_areas = geometry.polygon_measures([g.segmentation for g in geos])
         for i, (ann, geo) in enumerate(zip(chunk, geos)):
             _check_annotation(ds, ann, geo, poly_areas[i], ctx, out,
                               start + i if whole else None)

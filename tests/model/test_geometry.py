@@ -229,6 +229,8 @@ def test_mask_area_chunks_large_lists():
     assert areas.shape == (700,)
     assert areas[:4].tolist() == [9, 3, 9, 3] and areas[-1] == 3
     assert g.mask_area(one) == 9
+    assert g.mask_area({"size": [10, 5], "counts": [0, 20, 30]}) == 20
+    assert g.mask_area([{"size": [10, 5], "counts": [0, 20, 30]}, one]).tolist() == [20, 9]
     assert g.mask_area([]).shape == (0,)
 
 
@@ -310,3 +312,30 @@ def test_real_crowd_list_rle(corpus):
     assert int(mask.sum()) == g.mask_area(rle) == 3386
     # The official file stores 4015 for this crowd: crowd areas are not exact.
     assert crowd["area"] == 4015
+
+
+def test_polygon_measures_in_one_pass():
+    square = [[0, 0, 4, 0, 4, 4, 0, 4]]
+    two = [[0, 0, 2, 0, 2, 2, 0, 2], [5, 5, 8, 5, 8, 8]]
+    segs = [square, None, two, [[0, 0, 1, 1]], {"size": [1, 1], "counts": [1]}, [], square]
+    out = g.polygon_measures(segs)
+    assert out[0] == (16.0, 16.0)
+    assert out[1] is None and out[3] is None and out[4] is None and out[5] is None
+    assert out[2][0] == pytest.approx(4 + 4.5)
+    assert out[2][1] == pytest.approx(8 + 6 + 3 * 2 ** 0.5)
+    assert out[6] == (16.0, 16.0)
+    # Something that is not a number spoils only its own segmentation.
+    mixed = g.polygon_measures([square, [[0, 0, 4, 0, "4", 4]], [[0, 0, 4, 0, None, 4]],
+                                [[0, 0, 4, 0, 4, float("nan")]], square])
+    assert mixed[0] == mixed[4] == (16.0, 16.0)
+    assert mixed[1] is None and mixed[2] is None and mixed[3] is None
+    assert g.polygon_measures([]) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.floats(-1e4, 1e4), min_size=6, max_size=20).map(
+    lambda p: p[:len(p) - len(p) % 2]), min_size=1, max_size=4))
+def test_polygon_measures_match_single_part_helpers(parts):
+    (area, perimeter), = g.polygon_measures([parts])
+    assert area == pytest.approx(g.polygons_area(parts), rel=1e-9, abs=1e-6)
+    assert perimeter == pytest.approx(sum(g.polygon_perimeter(p) for p in parts), rel=1e-9, abs=1e-6)
