@@ -33,6 +33,7 @@ from cocoview.model.image_paths import orientation_of
 
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_THREADS = 2
+_HEADER_BYTES = 512 * 1024
 
 
 # ---- decoding (runs on worker threads) -----------------------------------------
@@ -151,8 +152,10 @@ def _array_from_pillow(data: np.ndarray) -> np.ndarray:
 def _exif_orientation_of_bytes(data: np.ndarray) -> int | None:
     from PIL import Image
 
+    # EXIF sits in the header (JPEG APP1, PNG eXIf before IDAT): reading the
+    # first part of the file is enough and avoids copying a large file again.
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data[:_HEADER_BYTES])) as image:
             return orientation_of(image)
     except Exception:  # not a format Pillow knows, or a broken header
         return None

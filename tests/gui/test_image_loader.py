@@ -166,10 +166,15 @@ def test_exif_orientation_reported_but_not_applied(tmp_path):
     path = tmp_path / "phone.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6
-    Image.new("RGB", (30, 10), "red").save(path, exif=exif.tobytes())
+    noise = np.random.default_rng(2).integers(0, 255, (700, 900, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(path, quality=95, exif=exif.tobytes())
+    assert path.stat().st_size > image_loader._HEADER_BYTES  # EXIF found in the header part
     image, info = decode_image(path)
-    assert (image.width(), image.height()) == (30, 10)
+    assert (image.width(), image.height()) == (900, 700)
     assert info.exif_orientation == 6
+    plain = tmp_path / "plain.jpg"
+    Image.new("RGB", (4, 4)).save(plain)
+    assert decode_image(plain)[1].exif_orientation is None
 
 
 @pytest.mark.parametrize("content, message", [
