@@ -52,6 +52,11 @@ class Finding:
     annotation_id: Any = None
     category_id: Any = None
 
+    def __post_init__(self) -> None:
+        if "\n" in self.message or "\r" in self.message:
+            flat = " ".join(self.message.split())
+            object.__setattr__(self, "message", flat)
+
     def to_dict(self) -> dict:
         return {"severity": self.severity, "code": self.code, "message": self.message,
                 "image_id": self.image_id, "annotation_id": self.annotation_id,

@@ -276,8 +276,11 @@ def test_bad_segmentation(seg):
 
 
 def test_messages_stay_on_one_line():
-    found = check(doc(annotations=[ann(9, segmentation="line one\nline two" * 20)]))
-    assert found and all("\n" not in f.message and len(f.message) < 200 for f in found)
+    found = check(doc(annotations=[ann(9, segmentation="line one\nline two" * 20),
+                                   ann("a\nb", image_id="x\r\ny")]))
+    assert len(found) == 2
+    assert all("\n" not in f.message and "\r" not in f.message and len(f.message) < 200 for f in found)
+    assert found[1].annotation_id == "a\nb"  # the id itself is kept as it is
 
 
 def full_rle(h, w, fg_first_col=True):
