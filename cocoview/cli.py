@@ -225,3 +225,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+if __name__ == "__main__":
+    sys.exit(main())

@@ -358,7 +358,8 @@ def _check_annotation(ds, ann: Annotation, geo: _Geometry, poly: tuple[float, fl
         ref = _check_rle(seg, image, name, iid, aid, cid, add)
         if crowd:
             rel = _CROWD_AREA_REL
-        else:
+        elif ann.score is None:
+            # Detections (with a score) carry RLE masks with iscrowd 0 by design.
             said = "no iscrowd" if iscrowd is None else f"iscrowd {_short(iscrowd)}"
             add(Finding(WARNING, "crowd-mismatch",
                         f"{name} has an RLE segmentation but {said} (RLE is meant for crowd regions; "

@@ -576,3 +576,23 @@ def test_corpus_panoptic_segment_category_removed(corpus):
     assert found[0].message == (f"segment {first_segment['id']} of the annotation of image "
                                 f"{obj['annotations'][0]['image_id']} refers to category_id {gone}, "
                                 "which no category has")
+
+
+def test_scored_detections_with_rle_are_not_crowd_mismatches():
+    from pycocotools import mask as mask_utils
+    import numpy as np
+    from cocoview.model.dataset import Dataset
+    from cocoview.model.validation import validate
+    m = np.zeros((20, 20), dtype=np.uint8, order="F")
+    m[2:8, 2:8] = 1
+    rle = mask_utils.encode(m)
+    rle["counts"] = rle["counts"].decode()
+    doc = {"images": [{"id": 1, "width": 20, "height": 20, "file_name": "a.jpg"}],
+           "categories": [{"id": 1, "name": "a"}],
+           "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 1, "segmentation": rle, "area": 36,
+                "bbox": [2, 2, 6, 6], "iscrowd": 0, "score": 0.8},
+               {"id": 2, "image_id": 1, "category_id": 1, "segmentation": rle, "area": 36,
+                "bbox": [2, 2, 6, 6], "iscrowd": 0}]}
+    codes = [(f.code, f.annotation_id) for f in validate(Dataset.from_dict(doc))]
+    assert codes == [("crowd-mismatch", 2)]
