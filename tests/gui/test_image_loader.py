@@ -454,4 +454,5 @@ def test_cancel_drops_pending_work_silently(qtbot, loader, tmp_path, monkeypatch
     loader.cancel()
     wait_idle(qtbot, loader)
     assert signals == []
-    assert [s.rsplit("/", 1)[-1] for s in started] == ["img0.png", "img1.png"]
+    # The two requests that had workers ran; the rest never started.
+    assert sorted(s.rsplit("/", 1)[-1] for s in started) == ["img0.png", "img1.png"]
