@@ -1,0 +1,295 @@
+"""The dataset's categories as a table: swatch, id, name, supercategory, counts.
+
+The visibility checkbox writes to the shared :class:`ViewState` (what is
+shown, not data). Names and supercategories are read-only here; the columns
+name the category fields they show (:data:`FIELD_OF_COLUMN`) so that an
+editor can make them editable through commands.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from cocoview.gui.image_groups import segments_of
+from cocoview.model.ids import id_key
+from cocoview.model.view_state import ViewState
+
+COL_SHOWN, COL_ID, COL_NAME, COL_SUPER, COL_COUNT = range(5)
+_HEADERS = ("", "Id", "Name", "Supercategory", "Annotations")
+#: the category field each text column shows
+FIELD_OF_COLUMN = {COL_ID: "id", COL_NAME: "name", COL_SUPER: "supercategory"}
+#: sortable raw value of a cell (numbers for ids and counts)
+SortRole = Qt.ItemDataRole.UserRole + 1
+#: the category dict of a row
+CategoryRole = Qt.ItemDataRole.UserRole + 2
+#: (visible, total) annotations of a row
+CountsRole = Qt.ItemDataRole.UserRole + 3
+
+DEFAULT_COLOR = QColor(150, 150, 150)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def swatch_icon(color: QColor, faded: bool = False, size: int = 14) -> QIcon:
+    """A rounded colour square (hollow when faded, for hidden categories)."""
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = QColor(color)
+    edge = fill.darker(160)
+    if faded:
+        fill.setAlpha(50)
+        edge.setAlpha(120)
+    painter.setPen(edge)
+    painter.setBrush(fill)
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    painter.end()
+    return QIcon(pix)
+
+
+def _sort_id(value: Any):
+    key = id_key(value)
+    return (0, key, "") if type(key) is int else (1, 0, str(key))
+
+
+class CategoriesModel(QAbstractTableModel):
+    """One row per category of a dataset, in file order.
+
+    Column 0 holds the visibility checkbox and the colour swatch; then id,
+    name, supercategory and "visible / total" annotations under the view
+    state (panoptic files count their segments). Counts are computed for the
+    rows painted and cached; edits and view-state changes refresh them.
+    """
+
+    def __init__(self, dataset=None, view_state: ViewState | None = None,
+                 color_for: Callable[[Any], QColor] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ds = None
+        self._vs = view_state if view_state is not None else ViewState()
+        self._color_for = color_for
+        self._cats: list[dict] = []
+        self._counts: dict[Hashable, tuple[int, int]] = {}
+        self._panoptic_totals: dict[Hashable, int] | None = None
+        self._icons: dict[tuple, QIcon] = {}
+        self._vs.events.changed.connect(self._on_view_state)
+        if dataset is not None:
+            self.set_dataset(dataset)
+
+    # ---- public API ---------------------------------------------------------
+    @property
+    def dataset(self):
+        return self._ds
+
+    @property
+    def view_state(self) -> ViewState:
+        return self._vs
+
+    def set_dataset(self, dataset, view_state: ViewState | None = None) -> None:
+        """Show another dataset (None: empty), optionally following another view state."""
+        if self._ds is not None:
+            self._listen(self._ds, False)
+        if view_state is not None and view_state is not self._vs:
+            self._vs.events.changed.disconnect(self._on_view_state)
+            self._vs = view_state
+            view_state.events.changed.connect(self._on_view_state)
+        self.beginResetModel()
+        self._ds = dataset
+        self._cats = list(dataset.categories) if dataset is not None else []
+        self._forget_counts()
+        self.endResetModel()
+        if dataset is not None:
+            self._listen(dataset, True)
+
+    def detach(self) -> None:
+        self.set_dataset(None)
+        self._vs.events.changed.disconnect(self._on_view_state)
+
+    def set_color_for(self, color_for: Callable[[Any], QColor] | None) -> None:
+        self._color_for = color_for
+        self._icons.clear()
+        self._emit_column(COL_SHOWN)
+
+    def category_at(self, row: int) -> dict | None:
+        return self._cats[row] if 0 <= row < len(self._cats) else None
+
+    def row_of(self, category_id: Any) -> int:
+        key = id_key(category_id)
+        return next((i for i, c in enumerate(self._cats) if id_key(c.get("id")) == key), -1)
+
+    def counts(self, category: dict) -> tuple[int, int]:
+        """(visible, total) annotations of a category under the view state."""
+        key = id_key(category.get("id"))
+        found = self._counts.get(key)
+        if found is None:
+            found = self._counts[key] = self._count(key)
+        return found
+
+    def is_shown(self, category: dict) -> bool:
+        return id_key(category.get("id")) not in self._vs.hidden_categories
+
+    def show_only(self, category: dict) -> None:
+        """Hide every other category (one view-state change)."""
+        key = id_key(category.get("id"))
+        self._vs.set_hidden_categories([c.get("id") for c in self._cats if id_key(c.get("id")) != key])
+
+    def show_all(self) -> None:
+        self._vs.set_hidden_categories([])
+
+    def hide_all(self) -> None:
+        self._vs.set_hidden_categories([c.get("id") for c in self._cats])
+
+    def refresh_counts(self) -> None:
+        self._forget_counts()
+        self._emit_column(COL_COUNT)
+
+    # ---- Qt model ------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._cats)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(_HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section == COL_SHOWN:
+            return "Shown on the canvas and counted (uncheck to hide)"
+        if role == Qt.ItemDataRole.TextAlignmentRole and section in (COL_ID, COL_COUNT):
+            return _RIGHT
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        if index.column() == COL_SHOWN:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        cat = self.category_at(index.row()) if index.isValid() else None
+        if cat is None:
+            return None
+        column = index.column()
+        shown = self.is_shown(cat)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == COL_COUNT:
+                visible, total = self.counts(cat)
+                return f"{visible:,}" if visible == total else f"{visible:,} / {total:,}"
+            field = FIELD_OF_COLUMN.get(column)
+            value = cat.get(field) if field else None
+            return None if value is None else str(value)
+        if role == Qt.ItemDataRole.CheckStateRole and column == COL_SHOWN:
+            return Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and column == COL_SHOWN:
+            return self._swatch(cat, not shown)
+        if role == SortRole:
+            if column == COL_COUNT:
+                return self.counts(cat)[1]
+            if column == COL_ID:
+                return _sort_id(cat.get("id"))
+            if column == COL_SHOWN:
+                return int(shown)
+            return str(cat.get(FIELD_OF_COLUMN[column], "")).casefold()
+        if role == CategoryRole:
+            return cat
+        if role == CountsRole:
+            return self.counts(cat)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_ID, COL_COUNT):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column != COL_SHOWN:
+            if not shown or (column == COL_COUNT and self.counts(cat)[1] == 0):
+                return QApplication.palette().placeholderText()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            visible, total = self.counts(cat)
+            state = "shown" if shown else "hidden"
+            return (f"{cat.get('name', '')} (id {cat.get('id')}), {state}\n"
+                    f"{visible:,} of {total:,} annotations visible")
+        return None
+
+    def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        cat = self.category_at(index.row()) if index.isValid() else None
+        if cat is None or index.column() != COL_SHOWN or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        checked = value == Qt.CheckState.Checked or value == Qt.CheckState.Checked.value or value is True
+        self._vs.set_category_hidden(cat.get("id"), not checked)
+        return True
+
+    # ---- internals --------------------------------------------------------------------
+    def _swatch(self, cat: dict, faded: bool) -> QIcon:
+        cid = cat.get("id")
+        color = self._color_for(cid) if self._color_for is not None else DEFAULT_COLOR
+        key = (QColor(color).rgba(), faded)
+        icon = self._icons.get(key)
+        if icon is None:
+            icon = self._icons[key] = swatch_icon(QColor(color), faded)
+        return icon
+
+    def _count(self, key: Hashable) -> tuple[int, int]:
+        ds, vs = self._ds, self._vs
+        if ds is None:
+            return 0, 0
+        if ds.is_panoptic:
+            if self._panoptic_totals is None:
+                totals: dict[Hashable, int] = {}
+                for ann in ds.annotations:
+                    for seg in segments_of(ann):
+                        k = id_key(seg.get("category_id"))
+                        totals[k] = totals.get(k, 0) + 1
+                self._panoptic_totals = totals
+            total = self._panoptic_totals.get(key, 0)
+            return (0 if key in vs.hidden_categories else total), total
+        anns = ds.annotations_of_category(key)
+        total = len(anns)
+        if key in vs.hidden_categories:
+            return 0, total
+        if vs.min_score <= 0:
+            return total, total
+        return sum(1 for a in anns if vs.is_visible(a)), total
+
+    def _forget_counts(self) -> None:
+        self._counts.clear()
+        self._panoptic_totals = None
+
+    def _emit_column(self, column: int) -> None:
+        if self._cats:
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._cats) - 1, column))
+
+    def _listen(self, ds, on: bool) -> None:
+        ev = ds.events
+        for event, callback in ((ev.annotations_added, self._on_annotations),
+                                (ev.annotations_removed, self._on_annotations),
+                                (ev.annotations_changed, self._on_annotations),
+                                (ev.categories_changed, self._on_categories)):
+            (event.connect if on else event.disconnect)(callback)
+
+    def _on_view_state(self, what: str = "", **_: Any) -> None:
+        if what == "categories":
+            self._counts.clear()
+            self._emit_column(COL_SHOWN)
+            self._emit_column(COL_COUNT)
+            self.dataChanged.emit(self.index(0, 0), self.index(max(len(self._cats) - 1, 0), len(_HEADERS) - 1),
+                                  [Qt.ItemDataRole.ForegroundRole])
+        elif what == "min_score":
+            self.refresh_counts()
+
+    def _on_annotations(self, **_: Any) -> None:
+        self.refresh_counts()
+
+    def _on_categories(self, **_: Any) -> None:
+        cats = list(self._ds.categories) if self._ds is not None else []
+        self._forget_counts()
+        self._icons.clear()
+        if [id(c) for c in cats] == [id(c) for c in self._cats]:
+            if cats:  # same categories, fields edited in place
+                self.dataChanged.emit(self.index(0, 0), self.index(len(cats) - 1, len(_HEADERS) - 1))
+            return
+        self.beginResetModel()
+        self._cats = cats
+        self.endResetModel()
