@@ -523,10 +523,12 @@ class AnnotationScene(QGraphicsScene):
     def _draw_selected(self, item: AnnotationItem) -> None:
         path = item.outline_path()
         # Dark, then white, then the category colour: visible on any background.
-        for color, width in ((SHADOW, 7.0), (HALO, 4.5), (item.style.color, 2.0)):
+        for color, width in ((SHADOW, 10.0), (HALO, 7.0), (item.style.color, 3.0)):
             line = QGraphicsPathItem(path, self._selection_layer)
             line.setPen(_cosmetic(color, width))
-        line.setBrush(QBrush(QColor(255, 255, 255, 40)))
+        tint = QColor(item.style.color)
+        tint.setAlphaF(0.22)
+        line.setBrush(QBrush(tint))
         rect = item.focus_rect()
         edge = _cosmetic(QColor(20, 20, 24), 1.2)
         for corner in (rect.topLeft(), rect.topRight(), rect.bottomLeft(), rect.bottomRight()):

@@ -1,0 +1,131 @@
+import itertools
+import math
+
+import pytest
+from PySide6.QtGui import QColor
+
+from cocoview.gui.colors import (
+    PALETTE, UNKNOWN_COLOR, CategoryColors, category_color, colors_for, palette_color,
+)
+from cocoview.model.commands import add_category, delete_category
+from cocoview.model.dataset import Dataset
+
+
+def _lab(color: QColor) -> tuple[float, float, float]:
+    def lin(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = lin(color.red()), lin(color.green()), lin(color.blue())
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t):
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _dist(a: QColor, b: QColor) -> float:
+    return math.dist(_lab(a), _lab(b))
+
+
+def _ds(n_categories: int = 5) -> Dataset:
+    cats = [{"id": 100 + 3 * i, "name": f"c{i}"} for i in range(n_categories)]
+    return Dataset.from_dict({"images": [], "annotations": [], "categories": cats})
+
+
+def test_palette_has_about_a_hundred_distinct_colours():
+    assert len(PALETTE) >= 100
+    colors = [QColor(c) for c in PALETTE]
+    assert all(c.isValid() for c in colors)
+    assert len({c.rgb() for c in colors}) == len(colors)
+    # The first twenty, used by most files, are far apart from each other.
+    first = colors[:20]
+    assert min(_dist(a, b) for a, b in itertools.combinations(first, 2)) > 20
+
+
+def test_palette_colours_are_bright_enough_to_read_on_photos():
+    for c in (QColor(h) for h in PALETTE):
+        lightness = _lab(c)[0]
+        assert lightness > 45, c.name()
+        assert c.hsvSaturationF() > 0.3, c.name()
+
+
+def test_colours_beyond_the_palette_keep_changing():
+    extra = [palette_color(len(PALETTE) + i) for i in range(40)]
+    assert len({c.rgb() for c in extra}) == 40
+    consecutive = [_dist(a, b) for a, b in zip(extra, extra[1:])]
+    assert min(consecutive) > 10
+
+
+def test_colour_follows_position_in_file_and_is_stable():
+    ds = _ds()
+    for i, cat in enumerate(ds.categories):
+        assert category_color(ds, cat["id"]) == QColor(PALETTE[i])
+    # string and int ids are the same key; asking again gives the same colour
+    assert category_color(ds, "103") == category_color(ds, 103)
+    assert category_color(ds, 106) == category_color(ds, 106)
+
+
+def test_unknown_category_is_grey():
+    ds = _ds()
+    assert category_color(ds, 999) == QColor(UNKNOWN_COLOR)
+    assert category_color(ds, None) == QColor(UNKNOWN_COLOR)
+
+
+def test_returned_colours_are_copies():
+    ds = _ds()
+    c = category_color(ds, 100)
+    c.setRed(1)
+    assert category_color(ds, 100) == QColor(PALETTE[0])
+
+
+def test_overrides_win_and_are_announced():
+    ds = _ds()
+    colors = colors_for(ds)
+    heard = []
+    colors.events.changed.connect(lambda **kw: heard.append(kw))
+    colors.set_override(103, QColor("#123456"))
+    assert category_color(ds, "103") == QColor("#123456")
+    assert colors.overrides[103] == QColor("#123456")
+    assert heard == [{"category_ids": [103]}]
+    colors.set_override(103, QColor("#123456"))  # no change, no event
+    assert len(heard) == 1
+    colors.set_override(103, None)
+    assert category_color(ds, 103) == QColor(PALETTE[1])
+    assert len(heard) == 2
+    colors.set_overrides({100: QColor("red")})
+    assert category_color(ds, 100) == QColor("red")
+    assert len(heard) == 3
+
+
+def test_colours_follow_category_changes():
+    ds = _ds(3)
+    assert category_color(ds, 103) == QColor(PALETTE[1])
+    ds.history.push(delete_category(ds, ds.category(100)))
+    assert category_color(ds, 103) == QColor(PALETTE[0])
+    ds.history.undo()
+    assert category_color(ds, 103) == QColor(PALETTE[1])
+    ds.history.push(add_category(ds, "new"))
+    new_id = ds.categories[-1]["id"]
+    assert category_color(ds, new_id) == QColor(PALETTE[3])
+
+
+def test_one_colour_book_per_dataset_without_keeping_it_alive():
+    import gc
+    import weakref
+
+    ds = _ds()
+    assert colors_for(ds) is colors_for(ds)
+    assert isinstance(colors_for(ds), CategoryColors)
+    other = _ds()
+    assert colors_for(other) is not colors_for(ds)
+    ref = weakref.ref(ds)
+    del ds
+    gc.collect()
+    assert ref() is None
+
+
+@pytest.mark.parametrize("position", [-1, -5])
+def test_negative_position_is_unknown(position):
+    assert palette_color(position) == QColor(UNKNOWN_COLOR)
