@@ -22,8 +22,6 @@ COL_SHOWN, COL_ID, COL_NAME, COL_SUPER, COL_COUNT = range(5)
 _HEADERS = ("", "Id", "Name", "Supercategory", "Annotations")
 #: the category field each text column shows
 FIELD_OF_COLUMN = {COL_ID: "id", COL_NAME: "name", COL_SUPER: "supercategory"}
-#: sortable raw value of a cell (numbers for ids and counts)
-SortRole = Qt.ItemDataRole.UserRole + 1
 #: the category dict of a row
 CategoryRole = Qt.ItemDataRole.UserRole + 2
 #: (visible, total) annotations of a row
@@ -189,14 +187,6 @@ class CategoriesModel(QAbstractTableModel):
             return Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SHOWN:
             return self._swatch(cat, not shown)
-        if role == SortRole:
-            if column == COL_COUNT:
-                return self.counts(cat)[1]
-            if column == COL_ID:
-                return _sort_id(cat.get("id"))
-            if column == COL_SHOWN:
-                return int(shown)
-            return str(cat.get(FIELD_OF_COLUMN[column], "")).casefold()
         if role == CategoryRole:
             return cat
         if role == CountsRole:
@@ -212,6 +202,17 @@ class CategoriesModel(QAbstractTableModel):
             return (f"{cat.get('name', '')} (id {cat.get('id')}), {state}\n"
                     f"{visible:,} of {total:,} annotations visible")
         return None
+
+    def sort_key(self, row: int, column: int) -> tuple:
+        """How a cell sorts: ids and counts as numbers, text without case."""
+        cat = self._cats[row]
+        if column == COL_COUNT:
+            return self.counts(cat)[::-1]
+        if column == COL_ID:
+            return _sort_id(cat.get("id"))
+        if column == COL_SHOWN:
+            return (self.is_shown(cat),)
+        return (str(cat.get(FIELD_OF_COLUMN[column], "")).casefold(),)
 
     def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         cat = self.category_at(index.row()) if index.isValid() else None

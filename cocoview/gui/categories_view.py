@@ -10,9 +10,17 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QToolButton, QVBoxLayout, QWidget)
 
 from cocoview.gui.categories_model import (COL_COUNT, COL_ID, COL_NAME, COL_SHOWN, COL_SUPER, CategoriesModel,
-                                           CategoryRole, SortRole)
+                                           CategoryRole)
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
+
+
+class _SortProxy(QSortFilterProxyModel):
+    """Sorts with the model's keys (ids and counts as numbers)."""
+
+    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802 (Qt name)
+        model = self.sourceModel()
+        return model.sort_key(left.row(), left.column()) < model.sort_key(right.row(), right.column())
 
 
 class CategoriesView(QWidget):
@@ -40,9 +48,8 @@ class CategoriesView(QWidget):
         super().__init__(parent)
         self.setObjectName("categories_view")
         self.model = CategoriesModel(None, view_state, color_for, self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = _SortProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SortRole)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 

@@ -24,7 +24,7 @@ from cocoview.model.view_state import ViewState
 
 __all__ = ["DatasetTreeModel", "ImageFilter", "ImageRole", "CountsRole", "GroupRole", "FOLDERS", "CATEGORIES"]
 
-ImageRole = Qt.ItemDataRole.UserRole + 1      #: the image dict of a leaf (None for groups)
+ImageRole = Qt.ItemDataRole.UserRole + 1      #: a leaf's image (a copy through Qt: use image_at for the dict)
 CountsRole = Qt.ItemDataRole.UserRole + 2     #: (visible, total) annotations of a leaf
 GroupRole = Qt.ItemDataRole.UserRole + 3      #: a group's identity (see image_groups.Group)
 

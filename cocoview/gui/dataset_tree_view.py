@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QModelIndex, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QMenu, QToolButton, QTreeView, QVBoxLayout, QWidget)
@@ -149,12 +149,10 @@ class DatasetTreeView(QWidget):
         self.model.filtered.connect(self._on_filtered)
         self.model.modelReset.connect(self._expand_lone_group)
 
-        copy = QAction("Copy file name", self)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
-        copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        copy.triggered.connect(self.copy_file_name)
-        self.tree.addAction(copy)
-        self.copy_action = copy
+        self.copy_action = QAction("Copy file name", self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.triggered.connect(self.copy_file_name)
+        self.tree.installEventFilter(self)
 
         self.set_dataset(dataset)
 
@@ -321,3 +319,11 @@ class DatasetTreeView(QWidget):
         menu.addAction("Expand all", self.tree.expandAll)
         menu.addAction("Collapse all", self.tree.collapseAll)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        # The item view would copy the shown text; copy the whole value instead.
+        if (watched is self.tree and event.type() == QEvent.Type.KeyPress
+                and event.matches(QKeySequence.StandardKey.Copy)):
+            self.copy_file_name()
+            return True
+        return super().eventFilter(watched, event)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
 from cocoview.model import geometry
-from cocoview.model.ids import id_key
+from cocoview.model.ids import format_id, id_key
 
 #: fields of the COCO format; any other field is shown in italics
 ANNOTATION_FIELDS = frozenset({"id", "image_id", "category_id", "segmentation", "area", "bbox", "iscrowd",
@@ -171,9 +171,8 @@ class InspectorView(QWidget):
 
         self.copy_action = QAction("Copy value", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
-        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_action.triggered.connect(self.copy_value)
-        self.tree.addAction(self.copy_action)
+        self.tree.installEventFilter(self)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemExpanded.connect(lambda item: self._remember(item, True))
         self.tree.itemCollapsed.connect(lambda item: self._remember(item, False))
@@ -263,7 +262,7 @@ class InspectorView(QWidget):
 
     def _annotation_section(self, ann: Any) -> None:
         data = ann.to_dict() if hasattr(ann, "to_dict") else dict(ann)
-        title = f"Annotation {scalar_text(data.get('id'))}"
+        title = f"Annotation {format_id(data.get('id'))}"
         cat = self._ds.category(data.get("category_id")) if self._ds is not None else None
         if cat is not None:
             title += f" · {cat.get('name', '')}"
@@ -274,7 +273,7 @@ class InspectorView(QWidget):
 
     def _image_section(self, image: dict) -> None:
         name = image.get("file_name")
-        title = f"Image {scalar_text(image.get('id'))}" + (f" · {name}" if isinstance(name, str) else "")
+        title = f"Image {format_id(image.get('id'))}" + (f" · {name}" if isinstance(name, str) else "")
         top = self._section_item("image", title)
         top.section_value = image  # type: ignore[attr-defined]
         for key, value in image.items():
@@ -327,7 +326,10 @@ class InspectorView(QWidget):
 
     def _add(self, parent: QTreeWidgetItem, key: str, value: Any, path: tuple,
              known: frozenset | None = None) -> None:
-        item = self._item(parent, str(key), summarize(str(key), value), value, path)
+        text = summarize(str(key), value)
+        if isinstance(value, str) and (key == "id" or str(key).endswith("_id")):
+            text = format_id(value)  # a string id is not the number it spells
+        item = self._item(parent, str(key), text, value, path)
         if known is not None and key not in known:
             font = QFont(self.font())
             font.setItalic(True)
@@ -339,8 +341,8 @@ class InspectorView(QWidget):
             item.setForeground(1, self.palette().placeholderText())
         if key == "category_id" and self._ds is not None and _is_scalar(value):
             cat = self._ds.category(value)
-            item.setText(1, f"{scalar_text(value)}  ({cat.get('name', '')})" if cat is not None
-                         else f"{scalar_text(value)}  (no such category)")
+            item.setText(1, f"{text}  ({cat.get('name', '')})" if cat is not None
+                         else f"{text}  (no such category)")
         self._add_children(item, str(key), value, path)
         remembered = path in self._expanded or (path not in self._collapsed and isinstance(value, dict)
                                                  and len(value) <= 8 and len(path) <= 2)
@@ -409,3 +411,11 @@ class InspectorView(QWidget):
                            lambda: QGuiApplication.clipboard().setText(copy_text(value)))
         if not menu.isEmpty():
             menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        # The item view would copy the shown text; copy the whole value instead.
+        if (watched is self.tree and event.type() == QEvent.Type.KeyPress
+                and event.matches(QKeySequence.StandardKey.Copy)):
+            self.copy_value()
+            return True
+        return super().eventFilter(watched, event)
