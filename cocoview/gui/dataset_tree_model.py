@@ -344,7 +344,7 @@ class DatasetTreeModel(QAbstractItemModel):
             if column == COL_NAME:
                 return grp.name
             if column == COL_COUNT:
-                return _plural(grp.shown_total, "image")
+                return f"{grp.shown_total:,}"
             if column == COL_ID and grp.category is not None:
                 return _format_id(grp.category.get("id"))
             return None
@@ -352,7 +352,8 @@ class DatasetTreeModel(QAbstractItemModel):
             return grp.ident
         if role == Qt.ItemDataRole.TextAlignmentRole and column != COL_NAME:
             return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and (column == COL_COUNT or kind == "page"):
+        if role == Qt.ItemDataRole.ForegroundRole and (column == COL_COUNT or kind == "page" or (
+                kind == "category" and grp.ident[1] in self._vs.hidden_categories)):
             return QApplication.palette().placeholderText()
         if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
             if kind == "folder":
@@ -616,6 +617,8 @@ class DatasetTreeModel(QAbstractItemModel):
             return
         self._counts.clear()
         self._emit_all_counts()
+        if self._grouping == CATEGORIES and self.rowCount():
+            self.dataChanged.emit(self.index(0, COL_NAME), self.index(self.rowCount() - 1, COL_NAME))
         if self._filter.uses_visibility():
             self._schedule_relayout(rebuild=False)
 

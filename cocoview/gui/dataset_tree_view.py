@@ -291,8 +291,21 @@ class DatasetTreeView(QWidget):
             self.status_label.setText(f"{shown:,} of {total:,} images shown")
 
     def _expand_lone_group(self) -> None:
-        if self.model.rowCount() == 1:
-            self.tree.expand(self.model.index(0, 0))
+        """Open a folder that is alone at its level, and the first page of a huge folder."""
+        model = self.model
+        parent = QModelIndex()
+        while model.rowCount(parent):
+            first = model.index(0, 0, parent)
+            ident = model.group_at(first)
+            if ident is None:
+                return
+            if ident[0] == "page" or model.rowCount(parent) == 1:
+                self.tree.expand(first)
+                parent = first
+                if ident[0] == "page":
+                    return
+            else:
+                return
 
     def _expand_few_groups(self) -> None:
         model = self.model
