@@ -20,6 +20,7 @@ _decode = msgspec.json.Decoder().decode
 # Field names that no JSON key can select, so decoding never fills them.
 _RAW_NAME = "\u2063cocoview.raw"
 _DATA_NAME = "\u2063cocoview.data"
+_ORIGIN_NAME = "\u2063cocoview.origin"
 
 HEAD_FIELDS = ("id", "image_id", "category_id", "bbox", "score", "iscrowd")
 
@@ -35,6 +36,8 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
     iscrowd: Any = None
     raw: Any = msgspec.field(default=None, name=_RAW_NAME)
     data: Any = msgspec.field(default=None, name=_DATA_NAME)
+    #: position in the file it was read from (None for annotations made since)
+    origin: Any = msgspec.field(default=None, name=_ORIGIN_NAME)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Annotation":
@@ -43,6 +46,14 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
             get("id"), get("image_id"), get("category_id"), get("bbox"),
             get("score"), get("iscrowd"), None, data,
         )
+
+    @classmethod
+    def from_dicts(cls, items: list[dict]) -> list["Annotation"]:
+        """Annotations from decoded dicts, remembering their positions."""
+        out = [cls.from_dict(d) for d in items]
+        for i, ann in enumerate(out):
+            ann.origin = i
+        return out
 
     def to_dict(self) -> dict:
         """The whole annotation as in the file (a fresh dict when read from bytes).

@@ -216,8 +216,9 @@ def _read_annotations(raw: Any, name: str, steps: _Steps, lo: float, hi: float) 
             heads = _decode_heads(b"[" + b",".join(chunk) + b"]")
         except msgspec.ValidationError:
             raise _elements_error(name, "annotations", chunk, i) from None
-        for head, r in zip(heads, chunk):
+        for position, (head, r) in enumerate(zip(heads, chunk), i):
             head.raw = r
+            head.origin = position
         out.extend(heads)
         steps.report("Reading annotations", lo + (hi - lo) * (i + len(chunk)) / max(n, 1))
     return out
@@ -282,6 +283,6 @@ def parts_from_dict(obj: dict, name: str = "<data>", layout: Layout | None = Non
                 if not isinstance(item, dict):
                     raise CocoError(f"{name}: {key}[{i}] is a {type(item).__name__}, expected an object")
             if key == "annotations":
-                value = [Annotation.from_dict(d) for d in value]
+                value = Annotation.from_dicts(value)
         parts.top[key] = value
     return parts

@@ -1,0 +1,408 @@
+"""The main window: wires the dataset, the views and the image loader together."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+    QPushButton, QWidget,
+)
+
+from cocoview import __version__
+from cocoview.gui.canvas import CanvasView
+from cocoview.gui.categories_view import CategoriesView
+from cocoview.gui.colors import category_color
+from cocoview.gui.dataset_loader import DatasetLoader
+from cocoview.gui.dataset_tree_view import DatasetTreeView
+from cocoview.gui.findings_index import FindingsIndex
+from cocoview.gui.image_findings import image_findings
+from cocoview.gui.image_loader import ImageLoader
+from cocoview.gui.inspector_view import InspectorView
+from cocoview.gui.settings import Settings
+from cocoview.gui.view_toolbar import ViewToolBar
+from cocoview.model.dataset import Dataset
+from cocoview.model.ids import id_key
+from cocoview.model.image_paths import ImageLocator
+from cocoview.model.view_state import ViewState
+
+PREFETCH_AHEAD = 2
+PREFETCH_BEHIND = 1
+
+
+class MainWindow(QMainWindow):
+    """cocoview's window. ``dataset_changed`` fires after a file is opened."""
+
+    dataset_changed = Signal(object)
+    image_shown = Signal(object)
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.dataset: Dataset | None = None
+        self.locator: ImageLocator | None = None
+        self.images_dir_override: str | None = None
+        self.current_image: dict | None = None
+        self._pending_key: Any = None
+        self.view_state = ViewState()
+
+        self.setWindowTitle("cocoview")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+
+        self.canvas = CanvasView(self)
+        self.setCentralWidget(self.canvas)
+        self.tree = DatasetTreeView(self)
+        self.inspector = InspectorView(self)
+        self.categories = CategoriesView(self)
+        self.tree_dock = self._dock("Dataset", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.categories_dock = self._dock("Categories", self.categories, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.view_toolbar = ViewToolBar(self.view_state, self)
+        self.addToolBar(self.view_toolbar)
+
+        self.loader = DatasetLoader(self)
+        self.loader.progress.connect(self._on_load_progress)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(self._on_load_cancelled)
+
+        self.image_loader = ImageLoader(self)
+        self.image_loader.loaded.connect(self._on_image_loaded)
+        self.image_loader.failed.connect(self._on_image_failed)
+
+        self.findings = FindingsIndex(self)
+        self.findings.ready.connect(self._on_findings_ready)
+
+        self.tree.image_activated.connect(self.show_image)
+        self.canvas.annotation_selected.connect(self.inspector.show_annotation)
+        self.canvas.zoom_changed.connect(self._update_status)
+        self.view_state.events.changed.connect(self._on_view_changed)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.resizeDocks([self.tree_dock, self.inspector_dock], [300, 360], Qt.Orientation.Horizontal)
+        self._restore_window_state()
+
+    # ---- construction -----------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower() + "_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.position_label = QLabel()
+        self.size_label = QLabel()
+        self.zoom_label = QLabel()
+        self.count_label = QLabel()
+        for label in (self.position_label, self.size_label, self.count_label, self.zoom_label):
+            bar.addPermanentWidget(label)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.loader.cancel)
+        bar.addWidget(self.progress_bar)
+        bar.addWidget(self.cancel_button)
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "Open &Demo Dataset", self.open_demo)
+        self._action(file_menu, "Choose &Image Folder…", self.choose_images_dir, "Ctrl+I")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = menu.addMenu("&View")
+        self._action(view_menu, "&Fit to Window", self.canvas.fit, ["F", "Ctrl+0"])
+        self._action(view_menu, "&Actual Size (1:1)", self.canvas.actual_size, ["1", "Ctrl+1"])
+        self._action(view_menu, "Zoom &In", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        self._action(view_menu, "Zoom &Out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        view_menu.addSeparator()
+        for name, action in self.view_toolbar.layer_actions.items():
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        for dock in (self.tree_dock, self.inspector_dock, self.categories_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+        go_menu = menu.addMenu("&Go")
+        self._action(go_menu, "&Next Image", lambda: self.step(1), ["Right", "D", "PgDown"])
+        self._action(go_menu, "&Previous Image", lambda: self.step(-1), ["Left", "A", "PgUp"])
+        self._action(go_menu, "&First Image", lambda: self.go_to_position(0), "Home")
+        self._action(go_menu, "&Last Image", lambda: self.go_to_position(-1), "End")
+        self._action(go_menu, "&Jump to Image Id…", self.jump_dialog, "Ctrl+G")
+
+        help_menu = menu.addMenu("&Help")
+        self._action(help_menu, "&About cocoview", self.about)
+
+    # ---- opening files ------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = os.path.dirname(self.dataset.path) if self.dataset and self.dataset.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open COCO file", start, "COCO JSON (*.json);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_demo(self) -> None:
+        from cocoview.resources import demo_annotations_path, demo_images_dir
+        self.open_file(str(demo_annotations_path()), str(demo_images_dir()))
+
+    def open_file(self, path: str, images_dir: str | None = None) -> None:
+        """Start loading ``path``; the current dataset stays until it is ready."""
+        self.images_dir_override = images_dir
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat(f"Opening {os.path.basename(path)} %p%")
+        self.progress_bar.show()
+        self.cancel_button.show()
+        self.loader.load(path)
+
+    def _on_load_progress(self, message: str, fraction: float) -> None:
+        self.progress_bar.setFormat(f"{message} %p%")
+        self.progress_bar.setValue(int(fraction * 1000))
+
+    def _end_progress(self) -> None:
+        self.progress_bar.hide()
+        self.cancel_button.hide()
+
+    def _on_load_failed(self, path: str, message: str) -> None:
+        self._end_progress()
+        QMessageBox.warning(self, "Cannot open file", message)
+
+    def _on_load_cancelled(self, path: str) -> None:
+        self._end_progress()
+        self.statusBar().showMessage(f"Opening {os.path.basename(path)} cancelled", 4000)
+
+    def _on_loaded(self, dataset: Dataset, path: str) -> None:
+        self._end_progress()
+        self.set_dataset(dataset, self.images_dir_override)
+        self.settings.add_recent_file(path)
+
+    def set_dataset(self, dataset: Dataset, images_dir: str | None = None) -> None:
+        if self.dataset is not None:
+            self.dataset.events.categories_changed.disconnect(self._update_status)
+        self.dataset = dataset
+        self.current_image = None
+        path = dataset.path or ""
+        if images_dir is None and path:
+            images_dir = self.settings.images_dir_for(path)
+        self.locator = ImageLocator(path or ".", images_dir)
+        self.image_loader.clear_cache()
+        self.view_state.set_hidden_categories([])
+        self.tree.set_dataset(dataset, self.view_state)
+        self.categories.set_dataset(dataset, self.view_state, lambda cid: category_color(dataset, cid))
+        dataset.events.categories_changed.connect(self._update_status)
+        self.tree.set_findings_predicate(None)
+        self.findings.set_dataset(dataset)
+        self.setWindowTitle(f"{os.path.basename(path) or 'untitled'} — cocoview")
+        self.dataset_changed.emit(dataset)
+        ordered = self.tree.ordered_images()
+        if ordered:
+            self.show_image(ordered[0])
+        else:
+            self.canvas.clear()
+            self._update_status()
+
+    # ---- images ---------------------------------------------------------------
+    def show_image(self, image: dict) -> None:
+        """Show ``image`` (a dict of the dataset): from cache at once, else when decoded."""
+        if self.dataset is None or image is None:
+            return
+        self.current_image = image
+        key = id(image)
+        self._pending_key = key
+        self.tree.select_image(image)
+        path = self.locator.resolve(image) if self.locator else None
+        cached = self.image_loader.cached(key)
+        if cached is not None:
+            self._display(image, cached, None)
+        elif path is None:
+            names = ", ".join(str(p) for p in self.locator.candidates(image)[:2]) if self.locator else ""
+            self._display(image, None, f"Image not found: {image.get('file_name')}\nlooked in {names}")
+        else:
+            self.image_loader.request(key, str(path))
+        self._prefetch(image)
+
+    def _prefetch(self, image: dict) -> None:
+        if self.dataset is None or self.locator is None:
+            return
+        pos = self.position_of(image)
+        wanted = []
+        for step in list(range(1, PREFETCH_AHEAD + 1)) + [-s for s in range(1, PREFETCH_BEHIND + 1)]:
+            i = pos + step
+            if 0 <= i < len(self.dataset.images):
+                neighbour = self.dataset.images[i]
+                path = self.locator.resolve(neighbour)
+                if path is not None:
+                    wanted.append((id(neighbour), str(path)))
+        self.image_loader.prefetch(wanted)
+
+    def _on_image_loaded(self, key: Any, qimage, info) -> None:
+        if key == self._pending_key and self.current_image is not None:
+            self._display(self.current_image, qimage, None)
+
+    def _on_image_failed(self, key: Any, message: str) -> None:
+        if key == self._pending_key and self.current_image is not None:
+            self._display(self.current_image, None, message)
+
+    def _display(self, image: dict, qimage, note: str | None) -> None:
+        findings = image_findings(self.dataset, image, qimage)
+        self.canvas.show_image(self.dataset, image, qimage, self.view_state, note)
+        self.inspector.show_image(self.dataset, image, findings)
+        self._update_status()
+        self.image_shown.emit(image)
+
+    # ---- navigation ------------------------------------------------------------
+    def position_of(self, image: dict | None) -> int:
+        if self.dataset is None or image is None:
+            return -1
+        for i, candidate in enumerate(self.tree.ordered_images()):
+            if candidate is image:
+                return i
+        return -1
+
+    def step(self, delta: int) -> None:
+        images = self.tree.ordered_images()
+        if not images:
+            return
+        pos = self.position_of(self.current_image)
+        target = min(max(pos + delta, 0), len(images) - 1) if pos >= 0 else 0
+        if images[target] is not self.current_image:
+            self.show_image(images[target])
+
+    def go_to_position(self, pos: int) -> None:
+        images = self.tree.ordered_images()
+        if images:
+            self.show_image(images[pos])
+
+    def jump_dialog(self) -> None:
+        if self.dataset is None:
+            return
+        text, ok = QInputDialog.getText(self, "Jump to image", "Image id:")
+        if ok and text.strip():
+            self.jump_to(text.strip())
+
+    def jump_to(self, image_id: Any) -> bool:
+        image = self.dataset.image(image_id) if self.dataset else None
+        if image is None:
+            QMessageBox.information(self, "Jump to image", f"No image with id {image_id}.")
+            return False
+        self.show_image(image)
+        return True
+
+    def choose_images_dir(self) -> None:
+        if self.dataset is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Choose the folder holding the images")
+        if folder:
+            self.set_images_dir(folder)
+
+    def set_images_dir(self, folder: str) -> None:
+        if self.dataset is None or self.locator is None:
+            return
+        self.locator.set_images_dir(folder)
+        if self.dataset.path:
+            self.settings.set_images_dir_for(self.dataset.path, folder)
+        self.image_loader.clear_cache()
+        if self.current_image is not None:
+            self.show_image(self.current_image)
+
+    def _on_findings_ready(self) -> None:
+        self.tree.set_findings_predicate(self.findings.has_findings)
+        errors, warnings = self.findings.totals()
+        self.statusBar().showMessage(f"Validation: {errors:,} errors, {warnings:,} warnings", 6000)
+
+    # ---- status -----------------------------------------------------------------
+    def _on_view_changed(self, what: str) -> None:
+        self._update_status()
+
+    def _update_status(self, *args) -> None:
+        ds, image = self.dataset, self.current_image
+        if ds is None or image is None:
+            for label in (self.position_label, self.size_label, self.count_label):
+                label.clear()
+        else:
+            anns = ds.annotations_of_image(image.get("id"))
+            visible = len(self.view_state.visible(anns))
+            self.position_label.setText(f"Image {self.position_of(image) + 1:,} / {len(ds.images):,}")
+            self.size_label.setText(f"{image.get('width', '?')}×{image.get('height', '?')}")
+            self.count_label.setText(f"Annotations {visible:,} / {len(anns):,}")
+        self.zoom_label.setText(f"{self.canvas.zoom * 100:.0f}%")
+
+    def about(self) -> None:
+        import numpy
+        import PySide6
+        from PySide6.QtCore import qVersion
+        try:
+            from importlib.metadata import version
+            pycocotools_version = version("pycocotools")
+        except Exception:
+            pycocotools_version = "unknown"
+        QMessageBox.about(self, "About cocoview", (
+            f"<h3>cocoview {__version__}</h3>"
+            "<p>An inspector and editor for COCO annotation files.</p>"
+            f"<p>Qt {qVersion()}<br>PySide6 {PySide6.__version__}<br>numpy {numpy.__version__}<br>"
+            f"pycocotools {pycocotools_version}</p>"))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_file(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Files", self.settings.clear_recent_files)
+
+    # ---- window -------------------------------------------------------------------
+    def _restore_window_state(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.loader.cancel()
+        super().closeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and urls[0].toLocalFile().lower().endswith(".json"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            self.open_file(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1400, 900)
