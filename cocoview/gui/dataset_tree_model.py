@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Any, Callable, Hashable
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
+from cocoview.gui.categories_model import DEFAULT_COLOR, swatch_icon
 from cocoview.gui.image_groups import (NO_ANNOTATIONS, Group, ImageFilter, allowed_image_keys, category_groups,
                                        folder_groups, image_category_keys, image_counts, matching_names,
+                                       show_groups,
                                        split_file_name)
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
@@ -384,16 +386,8 @@ class DatasetTreeModel(QAbstractItemModel):
     def _swatch(self, key) -> QIcon:
         icon = self._icons.get(("swatch", key))
         if icon is None:
-            color = self._color_for(key) if self._color_for is not None else QColor(150, 150, 150)
-            pix = QPixmap(12, 12)
-            pix.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pix)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(QColor(color).darker(150))
-            painter.setBrush(QColor(color))
-            painter.drawRoundedRect(0.5, 0.5, 11, 11, 3, 3)
-            painter.end()
-            icon = self._icons[("swatch", key)] = QIcon(pix)
+            color = self._color_for(key) if self._color_for is not None else DEFAULT_COLOR
+            icon = self._icons[("swatch", key)] = swatch_icon(QColor(color), size=12)
         return icon
 
     def _drop_swatches(self) -> None:
@@ -479,48 +473,24 @@ class DatasetTreeModel(QAbstractItemModel):
         allowed = allowed_image_keys(self._ds, self._vs, f, self._panoptic)
         named = matching_names(self._ds.images, f.text) if f.text and self._ds is not None else None
         findings = self._findings_ok if (f.has_findings and self._findings_predicate is not None) else None
-        only = None
-        if f.category_id is not None and self._grouping == CATEGORIES:
-            only = self._by_ident.get(("category", id_key(f.category_id)), -1)
-        filtering = not f.is_empty()
-        self._ordered = None
-        del self._groups[self._n_base:]
-        for g in range(self._n_base):
-            grp = self._groups[g]
-            images = grp.images
-            if only is not None and g not in (0, only):
-                images = []
-            elif allowed is not None:
-                images = [img for img, k in zip(images, grp.keys) if k in allowed]
+
+        def keep(images: list[dict], keys: list) -> list[dict]:
+            if allowed is not None:
+                images = [img for img, k in zip(images, keys) if k in allowed]
             if named is not None:
                 images = [img for img in images if id(img) in named]
             if findings is not None:
                 images = [img for img in images if findings(img)]
-            grp.all_shown = images
-            grp.rows = None
-            grp.pages = []
-            grp.shown_images = images
-            if len(images) > self.page_above:
-                grp.shown_images = []
-                for start in range(0, len(images), self.page_size):
-                    chunk = images[start:start + self.page_size]
-                    name = f"{split_file_name(chunk[0].get('file_name'))[1]} … " \
-                           f"{split_file_name(chunk[-1].get('file_name'))[1]}"
-                    self._groups.append(Group(name, ("page", grp.ident, start), g, chunk))
-                    grp.pages.append(len(self._groups) - 1)
-        # Children come after their parents, so totals add up from the end.
-        for g in range(len(self._groups) - 1, -1, -1):
-            grp = self._groups[g]
-            if filtering:
-                grp.shown_folders = [c for c in grp.folders if self._groups[c].shown_total] + grp.pages
-            else:
-                grp.shown_folders = grp.folders + grp.pages
-            for row, c in enumerate(grp.shown_folders):
-                self._groups[c].row = row
-            grp.shown_total = len(grp.shown_images) + sum(self._groups[c].shown_total for c in grp.shown_folders)
+            return images
+
+        only = None
+        if f.category_id is not None and self._grouping == CATEGORIES:
+            only = self._by_ident.get(("category", id_key(f.category_id)), -1)
+        self._ordered = None
+        show_groups(self._groups, self._n_base, keep, only, not f.is_empty(), self.page_size, self.page_above)
         if self._grouping == CATEGORIES:
             root = self._groups[0]
-            if filtering:  # an image shows under each of its categories; count it once
+            if not f.is_empty():  # an image shows under each of its categories; count it once
                 root.shown_total = len({id(img) for grp in self._groups[:self._n_base] for img in grp.all_shown})
             else:
                 root.shown_total = self.total_count()

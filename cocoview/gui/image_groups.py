@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any, Callable, Hashable
 
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
@@ -228,6 +228,42 @@ def category_groups(ds, panoptic: bool = False) -> list[Group]:
         _add(groups, Group(f"unknown category {key}", ("category", key), 0, *entry))
     _add(groups, Group("without annotations", NO_ANNOTATIONS, 0, *bare))
     return groups
+
+
+def show_groups(groups: list[Group], n_base: int, keep: Callable[[list, list], list], only: int | None,
+                filtering: bool, page_size: int, page_above: int) -> None:
+    """Decide what each group shows after a filter; groups past ``n_base`` (pages) are redone.
+
+    ``keep(images, keys)`` filters a group's images; with ``only`` set, other
+    groups under the root show nothing. A group with more than ``page_above``
+    images shows them in page groups of ``page_size``. Without a filter,
+    empty groups stay shown.
+    """
+    del groups[n_base:]
+    for g in range(n_base):
+        grp = groups[g]
+        images = [] if only is not None and g not in (0, only) else keep(grp.images, grp.keys)
+        grp.all_shown = grp.shown_images = images
+        grp.rows = None
+        grp.pages = []
+        if len(images) > page_above:
+            grp.shown_images = []
+            for start in range(0, len(images), page_size):
+                chunk = images[start:start + page_size]
+                name = f"{split_file_name(chunk[0].get('file_name'))[1]} … " \
+                       f"{split_file_name(chunk[-1].get('file_name'))[1]}"
+                groups.append(Group(name, ("page", grp.ident, start), g, chunk))
+                grp.pages.append(len(groups) - 1)
+    # Children come after their parents, so totals add up from the end.
+    for g in range(len(groups) - 1, -1, -1):
+        grp = groups[g]
+        if filtering:
+            grp.shown_folders = [c for c in grp.folders if groups[c].shown_total] + grp.pages
+        else:
+            grp.shown_folders = grp.folders + grp.pages
+        for row, c in enumerate(grp.shown_folders):
+            groups[c].row = row
+        grp.shown_total = len(grp.shown_images) + sum(groups[c].shown_total for c in grp.shown_folders)
 
 
 def allowed_image_keys(ds, view_state: ViewState, image_filter: ImageFilter,
