@@ -19,7 +19,7 @@ from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
 
 COL_SHOWN, COL_ID, COL_NAME, COL_SUPER, COL_COUNT = range(5)
-_HEADERS = ("", "Id", "Name", "Supercategory", "Annotations")
+_HEADERS = ("", "Id", "Name", "Supercategory", "Count")
 #: the category field each text column shows
 FIELD_OF_COLUMN = {COL_ID: "id", COL_NAME: "name", COL_SUPER: "supercategory"}
 #: the category dict of a row
@@ -29,6 +29,7 @@ CountsRole = Qt.ItemDataRole.UserRole + 3
 
 DEFAULT_COLOR = QColor(150, 150, 150)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 def swatch_icon(color: QColor, faded: bool = False, size: int = 14) -> QIcon:
@@ -158,8 +159,10 @@ class CategoriesModel(QAbstractTableModel):
             return _HEADERS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section == COL_SHOWN:
             return "Shown on the canvas and counted (uncheck to hide)"
-        if role == Qt.ItemDataRole.TextAlignmentRole and section in (COL_ID, COL_COUNT):
-            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and section == COL_COUNT:
+            return "Annotations visible under the score threshold / in the file"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if section in (COL_ID, COL_COUNT) else _LEFT
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:

@@ -72,14 +72,14 @@ class CategoriesView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(COL_SHOWN, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(COL_SHOWN, 52)
-        for column in (COL_ID, COL_SUPER, COL_COUNT):
+        header.resizeSection(COL_SHOWN, 46)
+        for column in (COL_ID, COL_COUNT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_SUPER, QHeaderView.ResizeMode.Stretch)
         metrics = self.fontMetrics()
-        header.resizeSection(COL_ID, metrics.horizontalAdvance("0000") + 20)
-        header.resizeSection(COL_SUPER, metrics.horizontalAdvance("Supercategory") + 20)
-        header.resizeSection(COL_COUNT, metrics.horizontalAdvance("Annotations") + 24)
+        header.resizeSection(COL_ID, metrics.horizontalAdvance("0000") + 16)
+        header.resizeSection(COL_COUNT, metrics.horizontalAdvance("0,000 / 0,000") + 12)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
 
