@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.locator: ImageLocator | None = None
         self.images_dir_override: str | None = None
         self.current_image: dict | None = None
+        self.last_error: QMessageBox | None = None
         self._pending_key: Any = None
         self.view_state = ViewState()
 
@@ -191,7 +192,15 @@ class MainWindow(QMainWindow):
 
     def _on_load_failed(self, path: str, message: str) -> None:
         self._end_progress()
-        QMessageBox.warning(self, "Cannot open file", message)
+        self.show_error("Cannot open file", message)
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """A window-modal message that does not block the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_error = box
+        return box
 
     def _on_load_cancelled(self, path: str) -> None:
         self._end_progress()

@@ -1,0 +1,153 @@
+"""The window as a user meets it: open files, look, navigate, filter, fail safely."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtWidgets import QGraphicsPixmapItem
+
+from cocoview.gui.colors import category_color
+from cocoview.gui.main_window import MainWindow
+from cocoview.gui.settings import Settings
+
+KERAS = "keras-retinanet-test-data/coco/annotations/instances_val2017.json"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings)
+    w.resize(1200, 800)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.loader.cancel()
+    w.loader.wait(5)
+
+
+def open_and_wait(qtbot, window, path, images_dir=None):
+    with qtbot.waitSignal(window.dataset_changed, timeout=15000):
+        window.open_file(str(path), images_dir)
+    qtbot.waitUntil(lambda: window.canvas.annotation_scene.image is window.current_image, timeout=5000)
+    qtbot.waitUntil(lambda: isinstance(window.canvas.annotation_scene.image_item, QGraphicsPixmapItem)
+                    or bool(window.canvas.annotation_scene.note_text), timeout=5000)
+
+
+def viewport_color(window, scene_point):
+    canvas = window.canvas
+    image = canvas.viewport().grab().toImage()
+    p = canvas.mapFromScene(scene_point)
+    return image.pixelColor(p.x(), p.y())
+
+
+def close(c1, c2, tol=40):
+    return abs(c1.red() - c2.red()) + abs(c1.green() - c2.green()) + abs(c1.blue() - c2.blue()) <= tol
+
+
+def test_open_real_file_draws_boxes_in_category_colour(qtbot, window, corpus):
+    open_and_wait(qtbot, window, corpus / KERAS)
+    ds, image = window.dataset, window.current_image
+    assert isinstance(window.canvas.annotation_scene.image_item, QGraphicsPixmapItem)
+    anns = ds.annotations_of_image(image["id"])
+    assert len(window.canvas.annotation_scene.annotation_items()) == len(anns) == 19
+    # the left edge of the largest box, halfway down, is drawn in the category's colour
+    ann = max(anns, key=lambda a: a.bbox[2] * a.bbox[3])
+    x, y, w, h = ann.bbox
+    want = category_color(ds, ann.category_id)
+    got = viewport_color(window, QPointF(x, y + h / 2))
+    assert close(got, want), (got.name(), want.name())
+    assert "Annotations 19 / 19" in window.count_label.text()
+    assert "640×427" in window.size_label.text() or "×" in window.size_label.text()
+
+
+def test_score_slider_hides_annotations_everywhere(qtbot, window):
+    from cocoview.resources import demo_annotations_path, demo_images_dir
+    open_and_wait(qtbot, window, demo_annotations_path(), str(demo_images_dir()))
+    ds, image = window.dataset, window.current_image
+    anns = ds.annotations_of_image(image["id"])
+    low = [a for a in anns if a.score is not None and a.score < 0.5]
+    assert low, "the demo's first image has low-scored detections"
+    scene = window.canvas.annotation_scene
+    before = len(scene.visible_annotations())
+    window.view_toolbar.score_slider.setValue(50)
+    assert window.view_state.min_score == 0.5 and window.view_toolbar.score_spin.value() == 0.5
+    qtbot.waitUntil(lambda: len(scene.visible_annotations()) == before - len(low))
+    assert all(a not in scene.visible_annotations() for a in low)
+    assert f"Annotations {len(anns) - len(low)} / {len(anns)}" in window.count_label.text()
+    model = window.tree.tree.model()
+    index = window.tree.tree.currentIndex()
+    count_text = model.index(index.row(), 1, index.parent()).data()
+    assert str(len(anns) - len(low)) in str(count_text), count_text
+
+
+def test_navigation_keys_change_the_image_and_the_tree_follows(qtbot, window, corpus):
+    open_and_wait(qtbot, window, corpus / "labelme/examples/instance_segmentation/data_dataset_coco/annotations.json")
+    order = window.tree.ordered_images()
+    assert len(order) == 3 and window.current_image is order[0]
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.current_image is order[1])
+    assert window.tree.current_image() is order[1]
+    qtbot.keyClick(window.canvas, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: window.current_image is order[2])
+    qtbot.keyClick(window.canvas, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: window.current_image is order[1])
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: window.current_image is order[0])
+    assert window.jump_to(2) and window.current_image is window.dataset.image(2)
+    qtbot.waitUntil(lambda: window.canvas.annotation_scene.image is window.dataset.image(2))
+    assert "Image 3 / 3" in window.position_label.text()
+
+
+def test_missing_image_gives_placeholder_of_recorded_size(qtbot, window, corpus, tmp_path):
+    doc = json.loads((corpus / KERAS).read_text())
+    doc["images"][0]["file_name"] = "nowhere/missing.jpg"
+    path = tmp_path / "missing.json"
+    path.write_text(json.dumps(doc))
+    open_and_wait(qtbot, window, path)
+    scene = window.canvas.annotation_scene
+    assert "missing.jpg" in scene.note_text
+    assert not isinstance(scene.image_item, QGraphicsPixmapItem)
+    rect = scene.image_rect
+    assert (rect.width(), rect.height()) == (doc["images"][0]["width"], doc["images"][0]["height"])
+    assert len(scene.annotation_items()) == 19  # annotations still drawn on the placeholder
+
+
+def test_bad_file_shows_dialog_and_keeps_the_dataset(qtbot, window, corpus, tmp_path):
+    open_and_wait(qtbot, window, corpus / KERAS)
+    kept = window.dataset
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"images": [1, 2')
+    with qtbot.waitSignal(window.loader.failed, timeout=10000):
+        window.open_file(str(bad))
+    qtbot.waitUntil(lambda: window.last_error is not None and window.last_error.isVisible())
+    assert str(bad) in window.last_error.text() and "line 1" in window.last_error.text()
+    assert window.dataset is kept and window.current_image is not None
+    window.last_error.accept()
+
+
+def test_results_file_is_refused_with_a_clear_message(qtbot, window, corpus):
+    with qtbot.waitSignal(window.loader.failed, timeout=10000):
+        window.open_file(str(corpus / "cocoapi/results/instances_val2014_fakebbox100_results.json"))
+    qtbot.waitUntil(lambda: window.last_error is not None)
+    assert "results file" in window.last_error.text()
+    assert window.dataset is None
+
+
+def test_size_mismatch_is_a_finding(qtbot, window):
+    from cocoview.resources import demo_annotations_path, demo_images_dir
+    open_and_wait(qtbot, window, demo_annotations_path(), str(demo_images_dir()))
+    image = next(i for i in window.dataset.images if i["file_name"] == "harbour_front.jpg")
+    window.show_image(image)
+    qtbot.waitUntil(lambda: window.canvas.annotation_scene.image is image
+                    and isinstance(window.canvas.annotation_scene.image_item, QGraphicsPixmapItem), timeout=5000)
+    findings = window.inspector.section("findings")
+    texts = [findings.child(i).text(0) + findings.child(i).text(1) for i in range(findings.childCount())]
+    assert any("960×540" in t and "1280×720" in t for t in texts), texts
+
+
+def test_recent_files_and_images_folder_are_remembered(qtbot, window, corpus, tmp_path):
+    open_and_wait(qtbot, window, corpus / KERAS)
+    assert window.settings.recent_files()[0] == str(corpus / KERAS)
+    window.set_images_dir(str(tmp_path))
+    assert window.settings.images_dir_for(str(corpus / KERAS)) == str(tmp_path)
