@@ -2,9 +2,14 @@
 # Build cocoview as a one-folder application with PyInstaller.
 #
 #   packaging/build.sh            install into packaging/build-venv (made if absent) and build
-#   packaging/build.sh --current  install into the Python in use ($PYTHON, else python3) and build
+#   packaging/build.sh --current  build with the Python in use ($PYTHON, else python3) as it is:
+#                                 cocoview and PyInstaller must be installed in it already
+#                                 (for instance: pip install -e ".[package]")
 #
-# The result is packaging/dist/cocoview/: run packaging/dist/cocoview/cocoview.
+# Options: --dist DIR  where the cocoview folder goes (default packaging/dist)
+#          --work DIR  PyInstaller's working folder (default packaging/build)
+#
+# The result is DIST/cocoview/: run DIST/cocoview/cocoview.
 # It also holds share/ with the desktop entry, the AppStream file and the icons
 # under their freedesktop names; copy that folder's contents into ~/.local/share
 # (or /usr/share) and put the cocoview folder on PATH to get a menu entry.
@@ -14,15 +19,25 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 APP_ID="io.github.cocoview.CocoView"
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { echo "build.sh: $*" >&2; exit 2; }
 
 mode=venv
-case "${1:-}" in
-    "") ;;
-    --current) mode=current ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "build.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+dist="$HERE/dist"
+work="$HERE/build"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --current) mode=current ;;
+        --dist) [ $# -ge 2 ] || die "--dist needs a folder"; dist="$2"; shift ;;
+        --work) [ $# -ge 2 ] || die "--work needs a folder"; work="$2"; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown option '$1' (try --help)" ;;
+    esac
+    shift
+done
+mkdir -p "$dist" "$work"
+dist="$(cd "$dist" && pwd)"
+work="$(cd "$work" && pwd)"
 
 python="${PYTHON:-python3}"
 if [ "$mode" = venv ]; then
@@ -37,19 +52,25 @@ if [ "$mode" = venv ]; then
         python="$venv/Scripts/python.exe"   # a venv made by a Windows Python
     fi
     "$python" -m pip install --quiet --upgrade pip
+    echo "Installing cocoview with the packaging extras into $venv"
+    "$python" -m pip install --quiet "$ROOT[package]"
+else
+    # Reinstalling here would replace an editable install of the source tree.
+    "$python" -c "import PyInstaller" 2>/dev/null \
+        || die "PyInstaller is not installed for $python (pip install 'pyinstaller>=6.10')"
+    "$python" -c "import cocoview" 2>/dev/null \
+        || die "cocoview is not installed for $python (pip install -e '$ROOT[package]')"
 fi
+python="$("$python" -c 'import sys; print(sys.executable)')"   # the paths below are absolute
+echo "Freezing cocoview $("$python" -c 'import cocoview, os; print(cocoview.__version__, "from", os.path.dirname(cocoview.__file__))')"
 
-echo "Installing cocoview with the packaging extras into $("$python" -c 'import sys; print(sys.prefix)')"
-"$python" -m pip install --quiet "$ROOT[package]"
-
-cd "$HERE"
-rm -rf "$HERE/dist/cocoview"
-"$python" -m PyInstaller --noconfirm --clean \
-    --distpath "$HERE/dist" --workpath "$HERE/build" \
+rm -rf "$dist/cocoview"
+"$python" -m PyInstaller --noconfirm --clean --log-level WARN \
+    --distpath "$dist" --workpath "$work" \
     "$HERE/cocoview.spec"
 
 # Desktop integration files, laid out as under /usr/share.
-share="$HERE/dist/cocoview/share"
+share="$dist/cocoview/share"
 install -Dm644 "$HERE/$APP_ID.desktop" "$share/applications/$APP_ID.desktop"
 install -Dm644 "$HERE/$APP_ID.metainfo.xml" "$share/metainfo/$APP_ID.metainfo.xml"
 install -Dm644 "$ROOT/resources/icons/cocoview.svg" "$share/icons/hicolor/scalable/apps/$APP_ID.svg"
@@ -58,7 +79,7 @@ for size in 16 32 48 64 128 256 512; do
         "$share/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
 done
 
-app="$HERE/dist/cocoview/cocoview"
+app="$dist/cocoview/cocoview"
 [ -x "$app" ] || app="$app.exe"
 echo "Checking the build: $("$app" --version)"
-echo "Built $HERE/dist/cocoview ($(du -sh "$HERE/dist/cocoview" | cut -f1))"
+echo "Built $dist/cocoview ($(du -sh "$dist/cocoview" | cut -f1))"
