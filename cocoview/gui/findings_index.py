@@ -44,7 +44,8 @@ class FindingsIndex(QObject):
         self._counts = Counter()
         if dataset is not None:
             dataset.history.events.changed.connect(self.refresh)
-            self._start()
+            # Let the window settle on the first image before validating.
+            self._timer.start(max(self._timer.interval(), 1500))
 
     def refresh(self, **_) -> None:
         self._timer.start()

@@ -47,6 +47,8 @@ class MainWindow(QMainWindow):
         self.images_dir_override: str | None = None
         self.current_image: dict | None = None
         self.last_error: QMessageBox | None = None
+        self._positions: dict[int, int] = {}
+        self._positions_of: list | None = None
         self._pending_key: Any = None
         self.view_state = ViewState()
 
@@ -253,7 +255,9 @@ class MainWindow(QMainWindow):
             names = ", ".join(str(p) for p in self.locator.candidates(image)[:2]) if self.locator else ""
             self._display(image, None, f"Image not found: {image.get('file_name')}\nlooked in {names}")
         else:
+            # Decode this one alone first; neighbours are prefetched once it is shown.
             self.image_loader.request(key, str(path))
+            return
         self._prefetch(image)
 
     def _prefetch(self, image: dict) -> None:
@@ -273,10 +277,12 @@ class MainWindow(QMainWindow):
     def _on_image_loaded(self, key: Any, qimage, info) -> None:
         if key == self._pending_key and self.current_image is not None:
             self._display(self.current_image, qimage, None)
+            self._prefetch(self.current_image)
 
     def _on_image_failed(self, key: Any, message: str) -> None:
         if key == self._pending_key and self.current_image is not None:
             self._display(self.current_image, None, message)
+            self._prefetch(self.current_image)
 
     def _display(self, image: dict, qimage, note: str | None) -> None:
         findings = image_findings(self.dataset, image, qimage)
@@ -289,10 +295,11 @@ class MainWindow(QMainWindow):
     def position_of(self, image: dict | None) -> int:
         if self.dataset is None or image is None:
             return -1
-        for i, candidate in enumerate(self.tree.ordered_images()):
-            if candidate is image:
-                return i
-        return -1
+        images = self.tree.ordered_images()
+        if images is not self._positions_of:
+            self._positions = {id(img): i for i, img in enumerate(images)}
+            self._positions_of = images
+        return self._positions.get(id(image), -1)
 
     def step(self, delta: int) -> None:
         images = self.tree.ordered_images()
