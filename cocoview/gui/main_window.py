@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self.tree.image_activated.connect(self.show_image)
         self.canvas.annotation_selected.connect(self.inspector.show_annotation)
+        self.inspector.finding_activated.connect(self._on_finding_activated)
         self.canvas.zoom_changed.connect(self._update_status)
         self.view_state.events.changed.connect(self._on_view_changed)
 
@@ -346,6 +347,16 @@ class MainWindow(QMainWindow):
         self.image_loader.clear_cache()
         if self.current_image is not None:
             self.show_image(self.current_image)
+
+    def _on_finding_activated(self, finding) -> None:
+        """Select the annotation a finding names (double-click in the inspector)."""
+        if self.dataset is None or self.current_image is None or finding.annotation_id is None:
+            return
+        for ann in self.dataset.annotations_of_image(self.current_image.get("id")):
+            if ann.id == finding.annotation_id:
+                self.canvas.select_annotation(ann, reveal=True)
+                self.inspector.show_annotation(ann)
+                return
 
     def _on_findings_ready(self) -> None:
         self.tree.set_findings_predicate(self.findings.has_findings)
