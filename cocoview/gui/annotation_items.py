@@ -49,9 +49,12 @@ SKELETON_WIDTH = 2.0
 PAINT_MARGIN_PX = 8.0
 CROWD_DASHES = [4.0, 3.0]
 LABEL_BACKGROUND = QColor(18, 20, 24, 205)
+#: Labels on screen beyond which small annotations lose theirs (see LabelLayerItem).
+CROWDED_LABELS = 150
 LABEL_TEXT = QColor(245, 246, 248)
 DARK_EDGE = QColor(16, 16, 20, 230)
 SWATCH_EDGE = QPen(DARK_EDGE, 1.0)
+LABEL_BACKGROUND_BRUSH = QBrush(LABEL_BACKGROUND)
 
 
 def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
@@ -519,6 +522,9 @@ class LabelLayerItem(QGraphicsItem):
     A chip sits just above its annotation's top-left corner, or just inside
     it when there is no room above on screen. Annotations without geometry
     (image-level labels) get chips stacked in the image's top-left corner.
+    Chips of hovered and selected annotations are drawn last, outlined.
+    Placement is cached per view transform; hover changes repaint only the
+    chips concerned.
     """
 
     PAD_X = 5.0
@@ -540,8 +546,10 @@ class LabelLayerItem(QGraphicsItem):
 
     def __init__(self) -> None:
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self.items: list[AnnotationItem] = []
         self.origin = QPointF(0, 0)
+        #: ``id()`` of the annotation items whose chips are drawn on top, outlined.
         self.emphasised: set[int] = set()
         self._generation = 0
         self._cache: tuple[Any, list] | None = None
@@ -553,7 +561,7 @@ class LabelLayerItem(QGraphicsItem):
         self.refresh()
 
     def refresh(self) -> None:
-        """Forget the placed chips (texts, visibility or hover changed) and repaint."""
+        """Place every chip again (texts or visibility changed) and repaint."""
         self._generation += 1
         self._cache = None
         self.update()
@@ -576,12 +584,10 @@ class LabelLayerItem(QGraphicsItem):
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         out = []
-        on_top = []
         stack = 0
         top = view.top()
         origin = transform.map(self.origin)
         height = self.PAD_Y * 2 + self._metrics.height()
-        emphasised = self.emphasised
         for item in self.items:
             if not item.isVisible():
                 continue
@@ -591,49 +597,131 @@ class LabelLayerItem(QGraphicsItem):
                 y = p.y() - height - 1.0
                 rect = QRectF(p.x() - 1.0, y if y >= top else p.y() + 1.0, w, height)
             else:
+                item.chip_stack = stack
                 rect = QRectF(origin.x() + 4.0, origin.y() + 4.0 + stack * (height + 2.0), w, height)
                 stack += 1
-            if item.hovered or id(item) in emphasised:
-                on_top.append((item, rect))
-            else:
-                out.append((item, rect))
-        out.extend(on_top)
+            out.append((item, rect))
+        out = self._declutter(out, transform, view)
         self._cache = (key, out)
         return out
+
+    def _declutter(self, chips: list, transform: QTransform, view: QRectF) -> list:
+        """Past :data:`CROWDED_LABELS` chips on screen, keep only chips that do
+        not overlap one already kept, larger annotations first: a wall of
+        overlapping chips reads as nothing. Hover and selection still show
+        any annotation's chip; zooming in brings the others back."""
+        on_screen = [(item, rect) for item, rect in chips if rect.intersects(view)]
+        if len(on_screen) <= CROWDED_LABELS:
+            return chips
+        cell = 64.0
+        grid: dict[tuple[int, int], list[QRectF]] = {}
+        kept: set[int] = set()
+        for item, rect in sorted(on_screen, key=lambda c: -c[0].area):
+            x0, x1 = int(rect.left() // cell), int(rect.right() // cell)
+            y0, y1 = int(rect.top() // cell), int(rect.bottom() // cell)
+            cells = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+            if any(rect.intersects(other) for c in cells for other in grid.get(c, ())):
+                continue
+            for c in cells:
+                grid.setdefault(c, []).append(rect)
+            kept.add(id(item))
+        return [(item, rect) for item, rect in chips if id(item) in kept]
+
+    def _on_top(self, item: AnnotationItem) -> bool:
+        return item.hovered or id(item) in self.emphasised
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not self.items:
             return
         transform = painter.worldTransform()
         view = QRectF(painter.viewport())
+        chips = self.chip_rects(transform, view)
+        exposed = transform.mapRect(option.exposedRect).adjusted(-2, -2, 2, 2)
+        cull = exposed.intersected(view.adjusted(-4, -4, 4, 4))
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(AA, True)
         painter.setFont(self._font)
-        ascent = self._metrics.ascent()
-        cull = view.adjusted(-4, -4, 4, 4)
-        emphasised = self.emphasised
-        background = QBrush(LABEL_BACKGROUND)
-        swatch_edge = SWATCH_EDGE
-        s = self.SWATCH
-        for item, rect in self.chip_rects(transform, view):
-            if not rect.intersects(cull):
-                continue
-            strong = item.hovered or id(item) in emphasised
-            painter.setPen(item.style.chip_pen if strong else NO_PEN)
-            painter.setBrush(background)
-            painter.drawRoundedRect(rect, 3.0, 3.0)
-            painter.setPen(swatch_edge)
-            painter.setBrush(item.style.swatch_brush)
-            painter.drawEllipse(QRectF(rect.left() + self.PAD_X, rect.center().y() - s / 2, s, s))
-            painter.setPen(LABEL_TEXT)
-            painter.drawText(QPointF(rect.left() + self.PAD_X + s + self.GAP,
-                                     rect.top() + self.PAD_Y + ascent), item.text)
+        for item, rect in chips:
+            if rect.intersects(cull):
+                draw_chip(painter, rect, item, False)
         painter.restore()
 
     def item_at(self, device_point: QPointF, transform: QTransform, view: QRectF) -> AnnotationItem | None:
-        """The annotation whose chip is under a device point (topmost first)."""
-        for item, rect in reversed(self.chip_rects(transform, view)):
+        """The annotation whose chip is under a device point (the one drawn on top)."""
+        chips = self.chip_rects(transform, view)
+        for item, rect in chips:
+            if self._on_top(item) and rect.contains(device_point):
+                return item
+        for item, rect in reversed(chips):
             if rect.contains(device_point):
                 return item
         return None
+
+
+def draw_chip(painter: QPainter, rect: QRectF, item: AnnotationItem, outlined: bool) -> None:
+    """One label chip in device coordinates: dark rounded box, colour swatch, text."""
+    layer = LabelLayerItem
+    metrics = layer._metrics
+    s = layer.SWATCH
+    painter.setPen(item.style.chip_pen if outlined else NO_PEN)
+    painter.setBrush(LABEL_BACKGROUND_BRUSH)
+    painter.drawRoundedRect(rect, 3.0, 3.0)
+    painter.setPen(SWATCH_EDGE)
+    painter.setBrush(item.style.swatch_brush)
+    painter.drawEllipse(QRectF(rect.left() + layer.PAD_X, rect.center().y() - s / 2, s, s))
+    painter.setPen(LABEL_TEXT)
+    painter.drawText(QPointF(rect.left() + layer.PAD_X + s + layer.GAP,
+                             rect.top() + layer.PAD_Y + metrics.ascent()), item.text)
+
+
+class LabelChipItem(QGraphicsItem):
+    """The chip of a hovered or selected annotation, outlined, above every other label.
+
+    It ignores the view's transformations, so showing, hiding or moving it
+    repaints only the few pixels it covers.
+    """
+
+    def __init__(self, layer: LabelLayerItem) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.layer = layer
+        self.target: AnnotationItem | None = None
+        self._size = (0.0, 0.0)
+        self.setVisible(False)
+
+    def set_target(self, item: AnnotationItem | None) -> None:
+        self.prepareGeometryChange()
+        self.target = item
+        if item is None:
+            self.setVisible(False)
+            return
+        self._size = self.layer.chip_size(item)
+        if item.has_geometry():
+            self.setPos(item.label_anchor())
+        else:
+            self.setPos(self.layer.origin)
+        self.setVisible(item.isVisible() and self.layer.isVisible())
+
+    def _local_rect(self, above: bool) -> QRectF:
+        w, h = self._size
+        item = self.target
+        if item is not None and not item.has_geometry():
+            stack = getattr(item, "chip_stack", 0)
+            return QRectF(4.0, 4.0 + stack * (h + 2.0), w, h)
+        return QRectF(-1.0, -h - 1.0 if above else 1.0, w, h)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        above, inside = self._local_rect(True), self._local_rect(False)
+        return above.united(inside).adjusted(-2, -2, 2, 2)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        item = self.target
+        if item is None or not item.isVisible():
+            return
+        # Same rule as the layer: above the anchor unless that leaves the view.
+        top = painter.worldTransform().dy()
+        above = top - self._size[1] - 1.0 >= painter.viewport().top()
+        painter.setRenderHint(AA, True)
+        painter.setFont(LabelLayerItem.font())
+        draw_chip(painter, self._local_rect(above), item, True)

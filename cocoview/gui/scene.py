@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cocoview.gui.annotation_items import (
-    AnnotationItem, DrawState, ItemStyle, LabelLayerItem, StyleBook, label_text,
+    AnnotationItem, DrawState, ItemStyle, LabelChipItem, LabelLayerItem, StyleBook, label_text,
 )
 from cocoview.gui.colors import colors_for
 from cocoview.model.annotation import Annotation
@@ -34,6 +34,7 @@ from cocoview.model.view_state import ViewState
 IMAGE_Z = -1e30
 SELECTION_Z = 1e29
 LABELS_Z = 1e30
+CHIP_Z = 1.5e30
 NOTE_Z = 2e30
 DEFAULT_SIZE = (640, 480)
 HALO = QColor(255, 255, 255, 240)
@@ -104,6 +105,10 @@ class AnnotationScene(QGraphicsScene):
         self.labels_layer = LabelLayerItem()
         self.labels_layer.setZValue(LABELS_Z)
         self.addItem(self.labels_layer)
+        self._hover_chip = LabelChipItem(self.labels_layer)
+        self._hover_chip.setZValue(CHIP_Z)
+        self.addItem(self._hover_chip)
+        self._selection_chips: list[LabelChipItem] = []
         self._selection_layer = QGraphicsPathItem()
         self._selection_layer.setFlag(NO_CONTENTS)
         self._selection_layer.setZValue(SELECTION_Z)
@@ -212,14 +217,17 @@ class AnnotationScene(QGraphicsScene):
 
     def set_hovered_annotation(self, ann: Annotation | None) -> None:
         item = self._items.get(ann) if ann is not None else None
-        if item is self._hovered:
+        old = self._hovered
+        if item is old:
             return
-        if self._hovered is not None and shiboken6.isValid(self._hovered):
-            self._hovered.set_hovered(False)
+        if old is not None and shiboken6.isValid(old):
+            old.set_hovered(False)
+        else:
+            old = None
         self._hovered = item
         if item is not None:
             item.set_hovered(True)
-        self.labels_layer.refresh()
+        self._hover_chip.set_target(item)
 
     def annotation_at(self, pos: QPointF, scale: float = 1.0,
                       device_transform: QTransform | None = None,
@@ -343,6 +351,7 @@ class AnnotationScene(QGraphicsScene):
     # ---- annotation items -----------------------------------------------------------
     def _clear_annotations(self) -> None:
         self._hovered = None
+        self._hover_chip.set_target(None)
         for item in self._items.values():
             if shiboken6.isValid(item):
                 self.removeItem(item)
@@ -389,6 +398,7 @@ class AnnotationScene(QGraphicsScene):
             removed = True
             if item is self._hovered:
                 self._hovered = None
+                self._hover_chip.set_target(None)
             if shiboken6.isValid(item):
                 self.removeItem(item)
         if removed:
@@ -508,6 +518,9 @@ class AnnotationScene(QGraphicsScene):
         self._selected = list(anns)
         for child in self._selection_layer.childItems():
             self.removeItem(child)
+        for chip in self._selection_chips:
+            self.removeItem(chip)
+        self._selection_chips = []
         emphasised = set()
         for ann in self._selected:
             item = self._items.get(ann)
@@ -515,8 +528,14 @@ class AnnotationScene(QGraphicsScene):
                 continue
             emphasised.add(id(item))
             self._draw_selected(item)
+            chip = LabelChipItem(self.labels_layer)
+            chip.setZValue(CHIP_Z)
+            self.addItem(chip)
+            chip.set_target(item)
+            self._selection_chips.append(chip)
         self.labels_layer.emphasised = emphasised
-        self.labels_layer.refresh()
+        if self._hovered is not None:
+            self._hover_chip.set_target(self._hovered)
         if emit:
             self.selection_changed.emit(list(self._selected))
 

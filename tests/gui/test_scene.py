@@ -408,3 +408,32 @@ def test_building_many_annotations_is_fast(qapp, count, limit_s):
     state.set_min_score(0.5)
     assert time.perf_counter() - started < limit_s / 4
     assert 0 < len(scene.visible_annotations()) < count
+
+
+def test_hovered_label_is_drawn_on_top_without_repainting_all_labels(shown):
+    ds, _state, scene = shown
+    target = ann(ds, 3)
+    scene.set_hovered_annotation(target)
+    chip = scene._hover_chip
+    assert chip.isVisible() and chip.target is scene.item_for(target)
+    assert chip.pos() == QPointF(30, 30)
+    scene.set_hovered_annotation(None)
+    assert not chip.isVisible()
+
+
+def test_crowded_labels_are_thinned_out(qapp):
+    doc = {"images": [{"id": 1, "width": 400, "height": 400}],
+           "categories": [{"id": 1, "name": "thing"}],
+           "annotations": [{"id": i, "image_id": 1, "category_id": 1,
+                            "bbox": [(i % 20) * 4, (i // 20) * 4, 10 + i % 7, 10]} for i in range(400)]}
+    ds = Dataset.from_dict(doc)
+    scene = AnnotationScene()
+    scene.show_image(ds, ds.image(1), None, ViewState())
+    view = QRectF(0, 0, 400, 400)
+    chips = scene.labels_layer.chip_rects(QTransform(), view)
+    assert 0 < len(chips) < 100
+    for i, (_a, r) in enumerate(chips):  # what is kept does not overlap
+        assert not any(r.intersects(o) for _b, o in chips[i + 1:])
+    # zoomed in, few chips are on screen and none is left out
+    zoomed = scene.labels_layer.chip_rects(QTransform.fromScale(40, 40), view)
+    assert len(zoomed) == 400
