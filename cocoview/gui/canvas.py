@@ -14,11 +14,11 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import Property, QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QCursor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QTransform, QWheelEvent,
+    QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QTransform, QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QToolTip, QWidget
 
-from cocoview.gui.annotation_items import annotation_tooltip
+from cocoview.gui.label_items import annotation_tooltip
 from cocoview.gui.scene import AnnotationScene
 from cocoview.model.annotation import Annotation
 from cocoview.model.view_state import ViewState

@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
-from cocoview.gui.annotation_items import (
-    AnnotationItem, DrawState, ItemStyle, LabelChipItem, LabelLayerItem, StyleBook, label_text,
-)
+from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, StyleBook
+from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
 from cocoview.gui.colors import colors_for
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key

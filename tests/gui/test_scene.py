@@ -1,10 +1,11 @@
 import time
 
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QTransform
 
-from cocoview.gui.annotation_items import AnnotationItem, annotation_tooltip, label_text
+from cocoview.gui.annotation_items import AnnotationItem
+from cocoview.gui.label_items import annotation_tooltip, label_text
 from cocoview.gui.colors import PALETTE, UNKNOWN_COLOR, colors_for
 from cocoview.gui.scene import AnnotationScene
 from cocoview.model import geometry
