@@ -19,17 +19,23 @@ from cocoview.model.view_state import ViewState
 
 
 def ensure_gui_app() -> QGuiApplication:
-    """The running Qt application, or a new one (offscreen when there is no display)."""
+    """The running Qt application, or a new one (offscreen when there is no display).
+
+    The scene belongs to Qt Widgets, so the application must be a
+    QApplication; a bare QGuiApplication already running cannot be used.
+    """
+    from PySide6.QtWidgets import QApplication
+
     app = QGuiApplication.instance()
     if app is not None:
+        if not isinstance(app, QApplication):
+            raise RuntimeError("cocoview's renderer needs a QApplication (Qt Widgets); "
+                               "a QGuiApplication is running instead")
         return app
     if not os.environ.get("QT_QPA_PLATFORM") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) \
             and os.name != "nt" and not _is_macos():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-
-    # QGraphicsScene belongs to Qt Widgets, which wants a QApplication.
     return QApplication(["cocoview-render"])
 
 

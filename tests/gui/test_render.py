@@ -245,3 +245,45 @@ def test_labels_keep_their_pixel_size_on_large_images(qapp):
     rows = [y for y in range(150, 200) if max(rgb(out, 102, y)) < 60]
     assert rows and 14 <= len(rows) <= 24
     assert max(rows) < 200
+
+
+def _run_python(code: str, env_drop: tuple[str, ...] = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in env_drop}
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_renders_without_a_display_or_an_application(tmp_path):
+    out = tmp_path / "headless.png"
+    result = _run_python(
+        "from tests.gui.scene_data import small_dataset\n"
+        "from cocoview.gui.render import render_image\n"
+        "import os\n"
+        "ds = small_dataset()\n"
+        f"assert render_image(ds, ds.image(1), None, note='gone').save({str(out)!r})\n"
+        "print(os.environ['QT_QPA_PLATFORM'])\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "offscreen"
+    assert QImage(str(out)).width() == 200
+
+
+def test_a_bare_gui_application_is_refused_clearly():
+    result = _run_python(
+        "import os\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtGui import QGuiApplication\n"
+        "app = QGuiApplication([])\n"
+        "from tests.gui.scene_data import small_dataset\n"
+        "from cocoview.gui.render import render_image\n"
+        "ds = small_dataset()\n"
+        "try:\n"
+        "    render_image(ds, ds.image(1), None)\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', e)\n")
+    assert result.returncode == 0, result.stderr
+    assert "needs a QApplication" in result.stdout
