@@ -159,7 +159,10 @@ def polygon_parts(segmentation: list) -> list[QPolygonF]:
             points = list(map(QPointF, it, it))
         except (TypeError, ValueError, OverflowError):
             continue
-        parts.append(QPolygonF(points))
+        poly = QPolygonF(points)
+        r = poly.boundingRect()
+        if math.isfinite(r.width()) and math.isfinite(r.height()) and math.isfinite(r.x() + r.y()):
+            parts.append(poly)
     return parts
 
 

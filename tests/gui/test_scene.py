@@ -438,3 +438,35 @@ def test_crowded_labels_are_thinned_out(qapp):
     # zoomed in, few chips are on screen and none is left out
     zoomed = scene.labels_layer.chip_rects(QTransform.fromScale(40, 40), view)
     assert len(zoomed) == 400
+
+
+# ---- malformed input ------------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_numbers = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+                     st.just(1e300))
+_junk = st.one_of(st.none(), st.booleans(), st.text(max_size=3), _numbers)
+_field = st.one_of(_junk, st.lists(_numbers, max_size=8), st.lists(_junk, max_size=5),
+                   st.lists(st.lists(_numbers, max_size=10), max_size=3),
+                   st.fixed_dictionaries({"size": st.lists(st.integers(-2, 30), max_size=3),
+                                          "counts": st.one_of(st.text(max_size=8),
+                                                              st.lists(st.integers(-3, 400), max_size=6))}))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({}, optional={
+    "bbox": _field, "segmentation": _field, "keypoints": _field, "score": _junk,
+    "iscrowd": _junk, "category_id": _junk}), max_size=6))
+def test_malformed_annotations_never_break_the_scene(qapp, anns):
+    doc = {"images": [{"id": 1, "width": 20, "height": 10}],
+           "categories": [{"id": 1, "name": "x", "skeleton": [[1, 2], [0, 9], "bad"]}],
+           "annotations": [dict(a, id=i, image_id=1) for i, a in enumerate(anns)]}
+    ds = Dataset.from_dict(doc)
+    scene = AnnotationScene()
+    scene.show_image(ds, ds.image(1), None, ViewState())
+    assert len(scene.annotation_items()) == len(anns)
+    render_scene(scene)
+    scene.annotation_at(QPointF(5, 5))
+    scene.set_selected_annotations(ds.annotations)
+    scene.detach()
