@@ -297,13 +297,11 @@ class CanvasView(QGraphicsView):
         # Tab would move the focus to the next widget; here it steps through annotations.
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
-            if key == Qt.Key.Key_Backtab or (key == Qt.Key.Key_Tab
-                                             and event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-                self.cycle(-1)
+            backwards = key == Qt.Key.Key_Backtab or (
+                key == Qt.Key.Key_Tab and event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if (backwards or key == Qt.Key.Key_Tab) and self.cycle(-1 if backwards else 1) is not None:
                 return True
-            if key == Qt.Key.Key_Tab:
-                self.cycle(1)
-                return True
+            # Nothing to step through: Tab moves the focus on as usual.
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802

@@ -228,3 +228,25 @@ def test_clear_shows_nothing(canvas):
     assert view.annotation_scene.annotation_items() == []
     assert view.annotation_at(QPointF(10, 10)) is None
     view.grab()  # paints the empty-canvas hint without errors
+
+
+def test_tab_moves_focus_on_when_there_is_nothing_to_select(qtbot):
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from cocoview.model.dataset import Dataset
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    view = CanvasView()
+    edit = QLineEdit()
+    layout.addWidget(view)
+    layout.addWidget(edit)
+    host.show()
+    qtbot.waitExposed(host)
+    ds = Dataset.from_dict({"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [],
+                            "categories": []})
+    view.show_image(ds, ds.image(1), None, ViewState())
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    qtbot.waitUntil(edit.hasFocus)
