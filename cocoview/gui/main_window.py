@@ -19,6 +19,7 @@ from cocoview.gui.colors import category_color
 from cocoview.gui.dataset_loader import DatasetLoader
 from cocoview.gui.dataset_tree_view import DatasetTreeView
 from cocoview.gui.findings_index import FindingsIndex
+from cocoview.gui.history_view import HistoryView
 from cocoview.gui.image_findings import image_findings
 from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
@@ -64,6 +65,10 @@ class MainWindow(QMainWindow):
         self.tree_dock = self._dock("Dataset", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.categories_dock = self._dock("Categories", self.categories, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_view = HistoryView(self)
+        self.history_dock = self._dock("History", self.history_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.categories_dock, self.history_dock)
+        self.categories_dock.raise_()
 
         self.view_toolbar = ViewToolBar(self.view_state, self)
         self.addToolBar(self.view_toolbar)
@@ -143,6 +148,12 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
+        self.edit_menu = edit_menu = menu.addMenu("&Edit")
+        self.undo_action = self._action(edit_menu, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(edit_menu, "&Redo", self.redo, QKeySequence.StandardKey.Redo)
+        edit_menu.addSeparator()
+        self._update_undo_actions()
+
         view_menu = menu.addMenu("&View")
         self._action(view_menu, "&Fit to Window", self.canvas.fit, ["F", "Ctrl+0"])
         self._action(view_menu, "&Actual Size (1:1)", self.canvas.actual_size, ["1", "Ctrl+1"])
@@ -152,7 +163,7 @@ class MainWindow(QMainWindow):
         for name, action in self.view_toolbar.layer_actions.items():
             view_menu.addAction(action)
         view_menu.addSeparator()
-        for dock in (self.tree_dock, self.inspector_dock, self.categories_dock):
+        for dock in (self.tree_dock, self.inspector_dock, self.categories_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         go_menu = menu.addMenu("&Go")
@@ -217,6 +228,7 @@ class MainWindow(QMainWindow):
     def set_dataset(self, dataset: Dataset, images_dir: str | None = None) -> None:
         if self.dataset is not None:
             self.dataset.events.categories_changed.disconnect(self._update_status)
+            self.dataset.history.events.changed.disconnect(self._on_history_changed)
         self.dataset = dataset
         self.current_image = None
         path = dataset.path or ""
@@ -230,7 +242,9 @@ class MainWindow(QMainWindow):
         dataset.events.categories_changed.connect(self._update_status)
         self.tree.set_findings_predicate(None)
         self.findings.set_dataset(dataset)
-        self.setWindowTitle(f"{os.path.basename(path) or 'untitled'} — cocoview")
+        dataset.history.events.changed.connect(self._on_history_changed)
+        self.history_view.set_history(dataset.history)
+        self._on_history_changed()
         self.dataset_changed.emit(dataset)
         ordered = self.tree.ordered_images()
         if ordered:
@@ -238,6 +252,33 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.clear()
             self._update_status()
+
+    # ---- edits ----------------------------------------------------------------
+    def undo(self) -> None:
+        if self.dataset is not None:
+            self.dataset.history.undo()
+
+    def redo(self) -> None:
+        if self.dataset is not None:
+            self.dataset.history.redo()
+
+    def _update_undo_actions(self) -> None:
+        history = self.dataset.history if self.dataset is not None else None
+        self.undo_action.setEnabled(bool(history and history.can_undo))
+        self.redo_action.setEnabled(bool(history and history.can_redo))
+        self.undo_action.setText(f"&Undo {history.undo_text}" if history and history.can_undo else "&Undo")
+        self.redo_action.setText(f"&Redo {history.redo_text}" if history and history.can_redo else "&Redo")
+
+    def _on_history_changed(self, **_) -> None:
+        self._update_undo_actions()
+        self.update_title()
+        self._update_status()
+
+    def update_title(self) -> None:
+        path = self.dataset.path if self.dataset is not None else None
+        name = os.path.basename(path) if path else ("untitled" if self.dataset is not None else "")
+        self.setWindowTitle(f"{name}[*] — cocoview" if name else "cocoview")
+        self.setWindowModified(self.dataset is not None and not self.dataset.history.is_clean)
 
     # ---- images ---------------------------------------------------------------
     def show_image(self, image: dict) -> None:

@@ -151,3 +151,21 @@ def test_recent_files_and_images_folder_are_remembered(qtbot, window, corpus, tm
     assert window.settings.recent_files()[0] == str(corpus / KERAS)
     window.set_images_dir(str(tmp_path))
     assert window.settings.images_dir_for(str(corpus / KERAS)) == str(tmp_path)
+
+
+def test_undo_redo_menu_history_view_and_modified_title(qtbot, window, corpus):
+    from cocoview.model import commands
+    open_and_wait(qtbot, window, corpus / KERAS)
+    ds = window.dataset
+    assert not window.isWindowModified() and not window.undo_action.isEnabled()
+    billboard = ds.categories[0]
+    ds.history.push(commands.rename_category(ds, billboard, "signboard"))
+    assert window.isWindowModified() and window.windowTitle().startswith("instances_val2017.json")
+    assert window.undo_action.text() == f"&Undo Rename category '{'person'}' to 'signboard'"
+    assert window.history_view.model().rowCount() == 2
+    window.undo_action.trigger()
+    assert ds.categories[0]["name"] == "person" and not window.isWindowModified()
+    assert window.redo_action.isEnabled() and "Rename category" in window.redo_action.text()
+    index = window.history_view.model().index(1, 0)
+    window.history_view.clicked.emit(index)
+    assert ds.categories[0]["name"] == "signboard" and window.isWindowModified()
