@@ -7,6 +7,8 @@ methods here are the primitives those commands are built from.
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import threading
 from collections import defaultdict
@@ -18,6 +20,22 @@ from cocoview.model.gc_pause import gc_paused
 from cocoview.model.history import History
 from cocoview.model.ids import id_key
 from cocoview.model.reader import Layout, Parts, Progress, parts_from_dict, read_parts
+
+
+# Re-indexing more annotations than this rebuilds the touched lists in one pass.
+_REBUILD_OVER = 2000
+
+
+def _file_position(ann: Annotation) -> float:
+    return ann.origin if ann.origin is not None else math.inf
+
+
+def _insert_in_file_order(lst: list[Annotation], ann: Annotation) -> None:
+    """Insert by position in the file read (annotations keep that order in the list)."""
+    if not lst or _file_position(lst[-1]) <= _file_position(ann):
+        lst.append(ann)
+    else:
+        lst.insert(bisect.bisect_right(lst, _file_position(ann), key=_file_position), ann)
 
 
 class Dataset:
@@ -163,14 +181,14 @@ class Dataset:
         merged.extend(source)
         self.annotations[:] = merged
         added = [a for _, a in placed]
-        self._index(added, ordered=True)
+        self._index(added)
         self.events.annotations_added.emit(annotations=added)
 
-    def _index(self, anns: list[Annotation], ordered: bool = False) -> None:
-        image_keys = {id_key(a.image_id) for a in anns}
-        cat_keys = {id_key(a.category_id) for a in anns}
-        if ordered and len(anns) > 1:
-            # Rebuild the touched lists in document order.
+    def _index(self, anns: list[Annotation]) -> None:
+        """Add annotations to the per-image and per-category lists, in file order."""
+        if len(anns) > _REBUILD_OVER:
+            image_keys = {id_key(a.image_id) for a in anns}
+            cat_keys = {id_key(a.category_id) for a in anns}
             for k in image_keys:
                 self._by_image[k] = []
             for k in cat_keys:
@@ -184,11 +202,8 @@ class Dataset:
                     self._by_category[ck].append(a)
             return
         for a in anns:
-            self._insert_ordered(self._by_image[id_key(a.image_id)], a)
-            self._insert_ordered(self._by_category[id_key(a.category_id)], a)
-
-    def _insert_ordered(self, lst: list[Annotation], ann: Annotation) -> None:
-        lst.append(ann)
+            _insert_in_file_order(self._by_image[id_key(a.image_id)], a)
+            _insert_in_file_order(self._by_category[id_key(a.category_id)], a)
 
     def _unindex(self, anns: list[Annotation]) -> None:
         per_image: dict[Hashable, set[int]] = defaultdict(set)
@@ -208,20 +223,24 @@ class Dataset:
         """Replace annotations' objects; returns snapshots for :meth:`_restore_annotations`."""
         anns = [a for a, _ in changes]
         before = [(a, a.snapshot()) for a in anns]
-        self._unindex(anns)
+        moved = [a for a, data in changes if id_key(data.get("image_id")) != id_key(a.image_id)
+                 or id_key(data.get("category_id")) != id_key(a.category_id)]
+        self._unindex(moved)
         for ann, data in changes:
             ann.replace_data(data)
-        self._index(anns, ordered=len(anns) > 1)
+        self._index(moved)
         if anns:
             self.events.annotations_changed.emit(annotations=anns)
         return before
 
     def _restore_annotations(self, before: list[tuple[Annotation, tuple]]) -> None:
         anns = [a for a, _ in before]
-        self._unindex(anns)
+        moved = [a for a, snap in before if id_key(snap[1]) != id_key(a.image_id)
+                 or id_key(snap[2]) != id_key(a.category_id)]
+        self._unindex(moved)
         for ann, snap in before:
             ann.restore(snap)
-        self._index(anns, ordered=len(anns) > 1)
+        self._index(moved)
         if anns:
             self.events.annotations_changed.emit(annotations=anns)
 

@@ -146,3 +146,17 @@ def test_history_clean_state_and_events(ds):
     ds.history.undo()
     assert not ds.history.is_clean
     assert ds.history.texts() == ["Rename category 'signboard' to 'x'"]
+
+
+def test_undo_of_a_single_delete_restores_index_order(ds):
+    first = ds.annotations[0]
+    ds.history.push(C.delete_annotations(ds, [first]))
+    ds.history.undo()
+    assert [a.id for a in ds.annotations_of_image(0)] == [10, 11]
+    assert [a.id for a in ds.annotations_of_category(7)] == [10, 12]
+
+
+def test_moving_an_annotation_keeps_lists_in_file_order(ds):
+    ds.history.push(C.set_category(ds, [ds.annotations[2]], 3))   # 12 joins 11 in category 3
+    ds.history.push(C.set_category(ds, [ds.annotations[0]], 3))   # 10 comes before both
+    assert [a.id for a in ds.annotations_of_category(3)] == [10, 11, 12]

@@ -116,8 +116,8 @@ def apply(ds, op, a, b):
 
 def index_snapshot(ds):
     fresh = Dataset(parse_bytes(encoded(ds), "<fresh>"))
-    def norm(index):
-        return {k: sorted(a.id for a in v) for k, v in index.items() if v}
+    def norm(index):  # lists must be in file order
+        return {k: [repr(a.id) for a in v] for k, v in index.items() if v}
     return norm(ds._by_image), norm(ds._by_category), norm(fresh._by_image), norm(fresh._by_category)
 
 
