@@ -3,8 +3,10 @@
 #
 #   packaging/build.sh            install into packaging/build-venv (made if absent) and build
 #   packaging/build.sh --current  build with the Python in use ($PYTHON, else python3) as it is:
-#                                 cocoview and PyInstaller must be installed in it already
-#                                 (for instance: pip install -e ".[package]")
+#                                 cocoview's dependencies and PyInstaller must be installed
+#                                 in it already (for instance: pip install -e ".[package]")
+#
+# Either way the cocoview of this source tree is frozen.
 #
 # Options: --dist DIR  where the cocoview folder goes (default packaging/dist)
 #          --work DIR  PyInstaller's working folder (default packaging/build)
@@ -19,7 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 APP_ID="io.github.cocoview.CocoView"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "build.sh: $*" >&2; exit 2; }
 
 mode=venv
@@ -53,16 +55,20 @@ if [ "$mode" = venv ]; then
     fi
     "$python" -m pip install --quiet --upgrade pip
     echo "Installing cocoview with the packaging extras into $venv"
+    # setuptools builds in the source tree; take away the build/ it leaves.
+    had_build=no; [ -e "$ROOT/build" ] && had_build=yes
     "$python" -m pip install --quiet "$ROOT[package]"
-else
-    # Reinstalling here would replace an editable install of the source tree.
-    "$python" -c "import PyInstaller" 2>/dev/null \
-        || die "PyInstaller is not installed for $python (pip install 'pyinstaller>=6.10')"
-    "$python" -c "import cocoview" 2>/dev/null \
-        || die "cocoview is not installed for $python (pip install -e '$ROOT[package]')"
+    [ "$had_build" = yes ] || rm -rf "$ROOT/build"
 fi
-python="$("$python" -c 'import sys; print(sys.executable)')"   # the paths below are absolute
-echo "Freezing cocoview $("$python" -c 'import cocoview, os; print(cocoview.__version__, "from", os.path.dirname(cocoview.__file__))')"
+python="$("$python" -c 'import sys; print(sys.executable)')"   # absolute, for after the cd
+
+# The tree's cocoview is frozen with the dependencies installed for $python.
+# (In --current mode nothing is installed: that would replace an editable
+# install of this tree.)
+"$python" -c "import PyInstaller" 2>/dev/null \
+    || die "PyInstaller is missing for $python (pip install -e '$ROOT[package]')"
+echo "Freezing cocoview $(cd "$ROOT" && "$python" -c 'import cocoview; print(cocoview.__version__)') from $ROOT"
+cd "$work"
 
 rm -rf "$dist/cocoview"
 "$python" -m PyInstaller --noconfirm --clean --log-level WARN \
@@ -82,4 +88,7 @@ done
 app="$dist/cocoview/cocoview"
 [ -x "$app" ] || app="$app.exe"
 echo "Checking the build: $("$app" --version)"
+# The demo shipped inside the folder, read with numpy, msgspec and pycocotools.
+"$app" stats "$dist/cocoview/_internal/cocoview/resources/demo/annotations.json" >/dev/null \
+    || die "the built application cannot read its demo dataset"
 echo "Built $dist/cocoview ($(du -sh "$dist/cocoview" | cut -f1))"
