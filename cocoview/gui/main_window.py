@@ -119,6 +119,11 @@ class MainWindow(QMainWindow):
         self.progress_bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.loader.cancel)
+        self.choose_folder_button = QPushButton("Choose image folder…")
+        self.choose_folder_button.setToolTip("The image file was not found: pick the folder that holds the images")
+        self.choose_folder_button.clicked.connect(self.choose_images_dir)
+        self.choose_folder_button.hide()
+        bar.addWidget(self.choose_folder_button)
         bar.addWidget(self.progress_bar)
         bar.addWidget(self.cancel_button)
         self.progress_bar.hide()
@@ -327,6 +332,7 @@ class MainWindow(QMainWindow):
             self._prefetch(self.current_image)
 
     def _display(self, image: dict, qimage, note: str | None) -> None:
+        self.choose_folder_button.setVisible(qimage is None)
         findings = image_findings(self.dataset, image, qimage)
         self.canvas.show_image(self.dataset, image, qimage, self.view_state, note)
         self.inspector.show_image(self.dataset, image, findings)
