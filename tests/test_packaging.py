@@ -148,7 +148,7 @@ def _check_wheel(tmp_path: pathlib.Path) -> None:
     assert stats["annotations"] == len(expected["annotations"])
     assert stats["categories"] == len(expected["categories"])
 
-    image = _demo_image(DEMO_IMAGE_ID)
+    image = next(img for img in expected["images"] if img["id"] == DEMO_IMAGE_ID)
     assert (demo.parent / image["file_name"]).is_file()
     png = work / "out.png"
     done = _run([app, "render", demo, "--image-id", DEMO_IMAGE_ID, "-o", png], cwd=work)
