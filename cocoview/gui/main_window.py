@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
     QPushButton, QWidget,
 )
 
-from cocoview import __version__
 from cocoview.gui.canvas import CanvasView
 from cocoview.gui.categories_view import CategoriesView
 from cocoview.gui.colors import category_color
@@ -20,13 +19,13 @@ from cocoview.gui.dataset_loader import DatasetLoader
 from cocoview.gui.dataset_tree_view import DatasetTreeView
 from cocoview.gui.findings_index import FindingsIndex
 from cocoview.gui.history_view import HistoryView
+from cocoview.gui.main_menus import MainMenus
 from cocoview.gui.image_findings import image_findings
 from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
 from cocoview.gui.settings import Settings
 from cocoview.gui.view_toolbar import ViewToolBar
 from cocoview.model.dataset import Dataset
-from cocoview.model.ids import id_key
 from cocoview.model.image_paths import ImageLocator
 from cocoview.model.view_state import ViewState
 
@@ -93,7 +92,9 @@ class MainWindow(QMainWindow):
         self.view_state.events.changed.connect(self._on_view_changed)
 
         self._build_status_bar()
-        self._build_menus()
+        self.menus = MainMenus(self)
+        self.undo_action, self.redo_action = self.menus.undo_action, self.menus.redo_action
+        self._update_undo_actions()
         self.resizeDocks([self.tree_dock, self.inspector_dock], [300, 360], Qt.Orientation.Horizontal)
         self._restore_window_state()
 
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def docks(self) -> list[QDockWidget]:
+        return [self.tree_dock, self.inspector_dock, self.categories_dock, self.history_dock]
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -128,58 +132,6 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.cancel_button)
         self.progress_bar.hide()
         self.cancel_button.hide()
-
-    def _action(self, menu, text: str, slot, shortcut=None, tip: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._action(file_menu, "Open &Demo Dataset", self.open_demo)
-        self._action(file_menu, "Choose &Image Folder…", self.choose_images_dir, "Ctrl+I")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        self.edit_menu = edit_menu = menu.addMenu("&Edit")
-        self.undo_action = self._action(edit_menu, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(edit_menu, "&Redo", self.redo, QKeySequence.StandardKey.Redo)
-        edit_menu.addSeparator()
-        self._update_undo_actions()
-
-        view_menu = menu.addMenu("&View")
-        self._action(view_menu, "&Fit to Window", self.canvas.fit, ["F", "Ctrl+0"])
-        self._action(view_menu, "&Actual Size (1:1)", self.canvas.actual_size, ["1", "Ctrl+1"])
-        self._action(view_menu, "Zoom &In", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
-        self._action(view_menu, "Zoom &Out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
-        view_menu.addSeparator()
-        for name, action in self.view_toolbar.layer_actions.items():
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        for dock in (self.tree_dock, self.inspector_dock, self.categories_dock, self.history_dock):
-            view_menu.addAction(dock.toggleViewAction())
-
-        go_menu = menu.addMenu("&Go")
-        self._action(go_menu, "&Next Image", lambda: self.step(1), ["Right", "D", "PgDown"])
-        self._action(go_menu, "&Previous Image", lambda: self.step(-1), ["Left", "A", "PgUp"])
-        self._action(go_menu, "&First Image", lambda: self.go_to_position(0), "Home")
-        self._action(go_menu, "&Last Image", lambda: self.go_to_position(-1), "End")
-        self._action(go_menu, "&Jump to Image Id…", self.jump_dialog, "Ctrl+G")
-
-        help_menu = menu.addMenu("&Help")
-        self._action(help_menu, "&About cocoview", self.about)
 
     # ---- opening files ------------------------------------------------------
     def open_dialog(self) -> None:
@@ -426,33 +378,6 @@ class MainWindow(QMainWindow):
             self.size_label.setText(f"{image.get('width', '?')}×{image.get('height', '?')}")
             self.count_label.setText(f"Annotations {visible:,} / {len(anns):,}")
         self.zoom_label.setText(f"{self.canvas.zoom * 100:.0f}%")
-
-    def about(self) -> None:
-        import numpy
-        import PySide6
-        from PySide6.QtCore import qVersion
-        try:
-            from importlib.metadata import version
-            pycocotools_version = version("pycocotools")
-        except Exception:
-            pycocotools_version = "unknown"
-        QMessageBox.about(self, "About cocoview", (
-            f"<h3>cocoview {__version__}</h3>"
-            "<p>An inspector and editor for COCO annotation files.</p>"
-            f"<p>Qt {qVersion()}<br>PySide6 {PySide6.__version__}<br>numpy {numpy.__version__}<br>"
-            f"pycocotools {pycocotools_version}</p>"))
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.settings.recent_files()
-        for path in files:
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda checked=False, p=path: self.open_file(p))
-        if not files:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear Recent Files", self.settings.clear_recent_files)
 
     # ---- window -------------------------------------------------------------------
     def _restore_window_state(self) -> None:

@@ -169,3 +169,11 @@ def test_undo_redo_menu_history_view_and_modified_title(qtbot, window, corpus):
     index = window.history_view.model().index(1, 0)
     window.history_view.clicked.emit(index)
     assert ds.categories[0]["name"] == "signboard" and window.isWindowModified()
+
+
+def test_about_names_versions(window):
+    import numpy
+    import PySide6
+    text = window.menus.about_text()
+    assert f"PySide6 {PySide6.__version__}" in text and f"numpy {numpy.__version__}" in text
+    assert "Qt 6." in text and "pycocotools 2." in text
