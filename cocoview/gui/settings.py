@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -52,6 +54,23 @@ class Settings:
 
     def mark_started(self) -> None:
         self.q.setValue("started_before", True)
+
+    def category_colors_for(self, json_path: str) -> dict[str, Any]:
+        """Colours chosen for a file's categories, keyed by category id as text."""
+        value = self.q.value("category_colors/" + _key(json_path))
+        try:
+            data = json.loads(value) if isinstance(value, str) and value else {}
+        except ValueError:
+            return {}
+        return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def set_category_colors_for(self, json_path: str, colors: dict[str, Any]) -> None:
+        """Remember a file's category colours (JSON values); an empty dict forgets them."""
+        key = "category_colors/" + _key(json_path)
+        if colors:
+            self.q.setValue(key, json.dumps({str(k): v for k, v in colors.items()}))
+        else:
+            self.q.remove(key)
 
 
 def _key(path: str) -> str:

@@ -221,8 +221,8 @@ def _name(cat: dict) -> str:
     return name if isinstance(name, str) else format_id(cat.get("id"))
 
 
-def _touch_counts(ds: Any) -> dict[Hashable, int]:
-    """Annotations that refer to each category key (an annotation once per key)."""
+def annotation_counts(ds: Any) -> dict[Hashable, int]:
+    """Annotations that refer to each category key, panoptic segments included (once per key)."""
     if not ds.is_panoptic:
         return ds.category_counts()
     counts: dict[Hashable, int] = defaultdict(int)
@@ -291,7 +291,7 @@ class _Plan:
                 if other is not None:
                     self.conflicts[id(cat)] = other
 
-        counts = _touch_counts(ds)
+        counts = annotation_counts(ds)
         self.count = lambda cat: counts.get(id_key(cat.get("id")), 0)
         moved = [c for _, sources in self.merges for c in sources]
         self.moved_keys = [id_key(c.get("id")) for c in moved + self.renumbered + self.deleted]
