@@ -1,20 +1,22 @@
 """The dataset's categories as a table: swatch, id, name, supercategory, counts.
 
 The visibility checkbox writes to the shared :class:`ViewState` (what is
-shown, not data). Names and supercategories are read-only here; the columns
-name the category fields they show (:data:`FIELD_OF_COLUMN`) so that an
-editor can make them editable through commands.
+shown, not data). Name and supercategory cells are edited in place through
+``set_category_fields`` commands on the dataset's history; an id typed in a
+cell is handed to the view (``id_edit_requested``) because a taken id means
+a merge the user has to confirm. The model itself never assigns a field.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Hashable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from cocoview.gui.image_groups import segments_of
+from cocoview.model.commands import set_category_fields
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
 
@@ -62,7 +64,15 @@ class CategoriesModel(QAbstractTableModel):
     name, supercategory and "visible / total" annotations under the view
     state (panoptic files count their segments). Counts are computed for the
     rows painted and cached; edits and view-state changes refresh them.
+
+    Signals:
+        ``id_edit_requested(category: dict, text: str)`` when an id cell is
+        edited (the view decides: change, merge after asking, or refuse);
+        ``edit_rejected(message: str)`` when an edit cannot be applied.
     """
+
+    id_edit_requested = Signal(object, str)
+    edit_rejected = Signal(str)
 
     def __init__(self, dataset=None, view_state: ViewState | None = None,
                  color_for: Callable[[Any], QColor] | None = None, parent: QObject | None = None) -> None:
@@ -74,6 +84,7 @@ class CategoriesModel(QAbstractTableModel):
         self._counts: dict[Hashable, tuple[int, int]] = {}
         self._panoptic_totals: dict[Hashable, int] | None = None
         self._icons: dict[tuple, QIcon] = {}
+        self._editable = True
         self._vs.events.changed.connect(self._on_view_state)
         if dataset is not None:
             self.set_dataset(dataset)
@@ -109,6 +120,15 @@ class CategoriesModel(QAbstractTableModel):
 
     def set_color_for(self, color_for: Callable[[Any], QColor] | None) -> None:
         self._color_for = color_for
+        self._icons.clear()
+        self._emit_column(COL_SHOWN)
+
+    def set_editable(self, editable: bool) -> None:
+        """Allow editing ids, names and supercategories in their cells (the default)."""
+        self._editable = editable
+
+    def refresh_colors(self) -> None:
+        """Repaint the swatches (after a colour override changed)."""
         self._icons.clear()
         self._emit_column(COL_SHOWN)
 
@@ -171,6 +191,8 @@ class CategoriesModel(QAbstractTableModel):
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
         if index.column() == COL_SHOWN:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
+        elif self._editable and index.column() in FIELD_OF_COLUMN:
+            flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -186,6 +208,9 @@ class CategoriesModel(QAbstractTableModel):
             field = FIELD_OF_COLUMN.get(column)
             value = cat.get(field) if field else None
             return None if value is None else str(value)
+        if role == Qt.ItemDataRole.EditRole and column in FIELD_OF_COLUMN:
+            value = cat.get(FIELD_OF_COLUMN[column])
+            return "" if value is None else str(value)
         if role == Qt.ItemDataRole.CheckStateRole and column == COL_SHOWN:
             return Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole and column == COL_SHOWN:
@@ -219,6 +244,8 @@ class CategoriesModel(QAbstractTableModel):
 
     def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         cat = self.category_at(index.row()) if index.isValid() else None
+        if cat is not None and role == Qt.ItemDataRole.EditRole and index.column() in FIELD_OF_COLUMN:
+            return self._edit(cat, FIELD_OF_COLUMN[index.column()], "" if value is None else str(value))
         if cat is None or index.column() != COL_SHOWN or role != Qt.ItemDataRole.CheckStateRole:
             return False
         checked = value == Qt.CheckState.Checked or value == Qt.CheckState.Checked.value or value is True
@@ -226,6 +253,24 @@ class CategoriesModel(QAbstractTableModel):
         return True
 
     # ---- internals --------------------------------------------------------------------
+    def _edit(self, cat: dict, field: str, text: str) -> bool:
+        """Push the command for a cell edit; True when something changed."""
+        if self._ds is None or not self._editable:
+            return False
+        if field == "id":
+            if text.strip() != str(cat.get("id")):
+                self.id_edit_requested.emit(cat, text.strip())
+            return False
+        text = text.strip()
+        old = cat.get(field)
+        if text == ("" if old is None else str(old)):
+            return False
+        if field == "name" and not text:
+            self.edit_rejected.emit(f"Category {cat.get('id')} keeps its name: a name cannot be empty.")
+            return False
+        self._ds.history.push(set_category_fields(self._ds, cat, **{field: text}))
+        return True
+
     def _swatch(self, cat: dict, faded: bool) -> QIcon:
         cid = cat.get("id")
         color = self._color_for(cid) if self._color_for is not None else DEFAULT_COLOR

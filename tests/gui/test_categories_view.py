@@ -1,9 +1,10 @@
-"""The categories panel: visibility through the view state, counts, edits."""
+"""The categories panel: visibility through the view state, counts, and the category editor."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor, QKeySequence
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
 from cocoview.gui.categories_model import (COL_COUNT, COL_ID, COL_NAME, COL_SHOWN, COL_SUPER, FIELD_OF_COLUMN,
                                            CategoriesModel, CountsRole)
@@ -181,3 +182,305 @@ def test_panoptic_counts_segments(qtbot, corpus):
     used = next(c for c, t in zip(ds.categories, totals) if t)
     vs.set_category_hidden(used["id"], True)
     assert model.counts(used)[0] == 0
+
+
+# ---- the editor --------------------------------------------------------------------------
+def demo_view(qtbot, settings=None, ds=None):
+    from cocoview.gui.colors import category_color
+    from cocoview.resources import demo_annotations_path
+    ds = ds or Dataset.load(demo_annotations_path())
+    view = CategoriesView(None, ds, ViewState(), lambda cid: category_color(ds, cid), settings=settings)
+    qtbot.addWidget(view)
+    view.resize(420, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    # Keys reach the panel's shortcuts only in the active window.
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.table.setFocus()
+    return view, ds
+
+
+def source_cell(view, category_id, column):
+    return view.proxy.mapFromSource(view.model.index(view.model.row_of(category_id), column))
+
+
+def click(qtbot, view, index, modifier=Qt.KeyboardModifier.NoModifier):
+    if not view.isActiveWindow():  # a dialog was on top
+        view.activateWindow()
+        qtbot.waitUntil(view.isActiveWindow)
+    rect = view.table.visualRect(index)
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def open_editor(qtbot, view, index):
+    click(qtbot, view, index)
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=view.table.visualRect(index).center())
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and view.table.state() == QAbstractItemView.State.EditingState
+    return editor
+
+
+def type_into(qtbot, editor, text):
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(editor, text)
+    table = editor.parent().parent()
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # The delegate commits on the next turn of the event loop.
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState, timeout=2000)
+
+
+def test_double_click_renames_in_place_keeping_other_fields(qtbot):
+    view, ds = demo_view(qtbot)
+    signboard = ds.category(10)
+    editor = open_editor(qtbot, view, source_cell(view, 10, COL_NAME))
+    assert editor.text() == "signboard"
+    type_into(qtbot, editor, "shop sign")
+    assert signboard == {"id": 10, "name": "shop sign", "supercategory": "sign", "aliases": ["shop sign", "fascia"]}
+    assert ds.history.undo_text == "Rename category 'signboard' to 'shop sign'"
+    assert source_cell(view, 10, COL_NAME).data() == "shop sign"
+    ds.history.undo()
+    assert signboard["name"] == "signboard" and source_cell(view, 10, COL_NAME).data() == "signboard"
+
+
+def test_supercategory_edit_and_refused_empty_name(qtbot):
+    view, ds = demo_view(qtbot)
+    editor = open_editor(qtbot, view, source_cell(view, 20, COL_SUPER))
+    type_into(qtbot, editor, "human")
+    person = ds.category(20)
+    assert person["supercategory"] == "human" and len(person["keypoints"]) == 14 and person["color"] == [58, 134, 255]
+    assert ds.history.undo_text == "Edit supercategory of category 'person'"
+    editor = open_editor(qtbot, view, source_cell(view, 20, COL_NAME))
+    with qtbot.waitSignal(view.status_message) as blocker:
+        type_into(qtbot, editor, "")
+    assert "a name cannot be empty" in blocker.args[0]
+    assert person["name"] == "person" and ds.history.index == 1
+    # Committing the same text pushes nothing.
+    editor = open_editor(qtbot, view, source_cell(view, 20, COL_NAME))
+    type_into(qtbot, editor, "person")
+    assert ds.history.index == 1
+
+
+def test_f2_edits_the_name_and_escape_cancels(qtbot):
+    view, ds = demo_view(qtbot)
+    click(qtbot, view, source_cell(view, 30, COL_ID))
+    qtbot.keyClick(view.table, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and editor.text() == "car"
+    assert view.table.currentIndex().column() == COL_NAME
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert ds.category(30)["name"] == "car" and not ds.history.can_undo
+
+
+def test_id_cell_changes_the_id_and_asks_before_a_merge(qtbot):
+    view, ds = demo_view(qtbot)
+    billboard = ds.category(11)
+    anns = list(ds.annotations_of_category(11))
+    type_into(qtbot, open_editor(qtbot, view, source_cell(view, 11, COL_ID)), "7")
+    assert billboard["id"] == 7 and all(a.category_id == 7 for a in anns)
+    assert ds.history.undo_text == "Change id of category 'billboard' to 7"
+    assert view.current_category() is billboard
+    # 10 belongs to signboard: a question, naming both and the count, before anything moves.
+    type_into(qtbot, open_editor(qtbot, view, source_cell(view, 7, COL_ID)), "10")
+    question = view.last_dialog
+    assert question.isVisible() and billboard["id"] == 7
+    assert question.intro.text() == "Id 10 already belongs to 'signboard'. Merge 'billboard' into it?"
+    assert "Merge 'billboard' into 'signboard' (6 annotations)" in question.summary.text()
+    question.accept()
+    assert ds.category(7) is None and ds.category_count(10) == 27
+    assert all(a.category_id == 10 for a in anns)
+    assert view.current_category() is ds.category(10)
+    assert ds.history.texts() == ["Change id of category 'billboard' to 7",
+                                  "Merge 'billboard' into 'signboard' (6 annotations)"]
+    # Declining leaves everything as it was; text that is no id is refused.
+    type_into(qtbot, open_editor(qtbot, view, source_cell(view, 30, COL_ID)), "40")
+    view.last_dialog.reject()
+    with qtbot.waitSignal(view.status_message):
+        type_into(qtbot, open_editor(qtbot, view, source_cell(view, 30, COL_ID)), "forty")
+    assert ds.category(30)["name"] == "car" and ds.history.index == 2
+
+
+def test_merge_selected_rows_from_the_toolbar(qtbot):
+    view, ds = demo_view(qtbot)
+    view.table.setCurrentIndex(QModelIndex())
+    assert not view.merge_button.isEnabled() and not view.delete_button.isEnabled()
+    click(qtbot, view, source_cell(view, 11, COL_NAME))
+    assert view.merge_button.isEnabled() and view.merge_action.text() == "&Merge Into…"
+    click(qtbot, view, source_cell(view, 10, COL_NAME), Qt.KeyboardModifier.ControlModifier)
+    assert [c["id"] for c in view.selected_categories()] == [10, 11]
+    assert not view.delete_action.isEnabled() and view.merge_action.text() == "&Merge…"
+    qtbot.mouseClick(view.merge_button, Qt.MouseButton.LeftButton)
+    dialog = view.last_dialog
+    assert dialog.target() is ds.category(10)
+    assert dialog.command().text == "Merge 'billboard' into 'signboard' (6 annotations)"
+    dialog.accept()
+    assert [c["name"] for c in ds.categories][:2] == ["signboard", "storefront"]
+    assert ds.category(10)["aliases"] == ["shop sign", "fascia"]
+    assert source_cell(view, 10, COL_COUNT).data() == "27"
+    assert view.current_category() is ds.category(10)
+    assert view.summary_label.text() == "7 categories"
+
+
+def test_delete_key_asks_delete_or_reassign(qtbot):
+    view, ds = demo_view(qtbot)
+    click(qtbot, view, source_cell(view, 11, COL_NAME))
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    dialog = view.last_dialog
+    assert dialog.isVisible() and dialog.intro.text() == "'billboard' (id 11) has 6 annotations."
+    dialog.reassign_to(ds.category(10))
+    dialog.accept()
+    assert ds.category(11) is None and ds.category_count(10) == 27 and len(ds.annotations) == 79
+    assert ds.history.undo_text == "Delete category 'billboard', moving 6 annotations to 'signboard'"
+    click(qtbot, view, source_cell(view, 30, COL_NAME))
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    view.last_dialog.accept()
+    assert ds.category(30) is None and len(ds.annotations) == 75
+    assert ds.history.undo_text == "Delete category 'car' and 4 annotations"
+    # Del in the filter box edits the filter, not the categories.
+    view.filter_edit.setText("tree")
+    view.filter_edit.setFocus()
+    view.filter_edit.setCursorPosition(0)
+    qtbot.keyClick(view.filter_edit, Qt.Key.Key_Delete)
+    assert view.filter_edit.text() == "ree" and len(ds.categories) == 6
+
+
+def test_add_from_the_toolbar_selects_the_new_row(qtbot):
+    view, ds = demo_view(qtbot)
+    click(qtbot, view, source_cell(view, 30, COL_NAME))
+    qtbot.mouseClick(view.add_button, Qt.MouseButton.LeftButton)
+    dialog = view.last_dialog
+    assert dialog.super_combo.currentText() == "vehicle" and dialog.id_edit.text() == "42"
+    qtbot.keyClicks(dialog.name_edit, "bus")
+    dialog.accept()
+    assert ds.categories[-1] == {"id": 42, "name": "bus", "supercategory": "vehicle"}
+    assert view.current_category() is ds.categories[-1]
+    assert view.table.currentIndex().siblingAtColumn(COL_COUNT).data() == "0"
+
+
+def test_renumber_from_the_menu_keeps_the_current_row(qtbot):
+    view, ds = demo_view(qtbot)
+    view.select_category(30)
+    car = ds.category(30)
+    anns = list(ds.annotations_of_category(30))
+    assert view.renumber_button.menu().actions() == [view.renumber_from_1_action, view.renumber_from_0_action]
+    view.renumber_from_1_action.trigger()
+    dialog = view.last_dialog
+    assert dialog.command().text == "Renumber categories 1..8"
+    assert car["id"] == 30  # nothing before the answer
+    dialog.accept()
+    assert [c["id"] for c in ds.categories] == list(range(1, 9))
+    assert car["id"] == 5 and all(a.category_id == 5 for a in anns)
+    assert view.current_category() is car
+    with qtbot.waitSignal(view.status_message) as blocker:
+        assert view.renumber(1) is None
+    assert blocker.args[0] == "The category ids are already 1..8."
+    view.renumber_from_0_action.trigger()
+    view.last_dialog.accept()
+    assert [c["id"] for c in ds.categories] == list(range(8)) and car["id"] == 4
+    assert ds.history.texts() == ["Renumber categories 1..8", "Renumber categories 0..7"]
+
+
+def test_label_map_from_the_panel(qtbot, tmp_path):
+    view, ds = demo_view(qtbot)
+    path = tmp_path / "signs.json"
+    path.write_text('{"signboard": 1, "billboard": 1, "storefront": 2, "person": 3, "car": 4, "bicycle": 5, '
+                    '"tree": 6, "street lamp": 7}', encoding="utf-8")
+    assert view.label_map_action.isEnabled()
+    dialog = view.apply_label_map(str(path))
+    assert dialog.ok_button.isEnabled()
+    dialog.accept()
+    assert [(c["id"], c["name"]) for c in ds.categories] == [
+        (1, "signboard"), (2, "storefront"), (3, "person"), (4, "car"), (5, "bicycle"), (6, "tree"),
+        (7, "street lamp")]
+    assert ds.history.undo_text == "Apply label map 'signs.json' (7 ids changed, 1 category merged, 79 annotations)"
+    assert sum(ds.category_count(c["id"]) for c in ds.categories) == 79
+    ds.history.undo()
+    assert [c["id"] for c in ds.categories] == [10, 11, 12, 20, 30, 31, 40, 41]
+
+
+def test_colour_pick_repaints_persists_and_follows_the_category(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from cocoview.gui.colors import category_color, palette_color
+    from cocoview.gui.scene import AnnotationScene
+    from cocoview.gui.settings import Settings
+    from cocoview.resources import demo_annotations_path
+
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    view, ds = demo_view(qtbot, settings)
+    scene = AnnotationScene()
+    billboard_ann = ds.annotations_of_category(11)[0]
+    scene.show_image(ds, ds.image_of(billboard_ann), None, ViewState())
+    assert scene.item_for(billboard_ann).style.color != QColor("#123456")
+    view.select_category(11)
+    with qtbot.waitSignal(view.colors_changed):
+        dialog = view.choose_color()
+        dialog.setCurrentColor(QColor("#123456"))
+        dialog.accept()
+    assert category_color(ds, 11) == QColor("#123456")
+    assert scene.item_for(billboard_ann).style.color == QColor("#123456")  # the canvas repaints
+
+    def swatch(cid):
+        icon = source_cell(view, cid, COL_SHOWN).data(Qt.ItemDataRole.DecorationRole)
+        return icon.pixmap(14, 14).toImage().pixelColor(7, 7)
+
+    assert swatch(11) == QColor("#123456")
+    assert settings.category_colors_for(ds.path) == {"11": {"color": "#123456", "name": "billboard"}}
+    # The colour stays with the category when its id changes, and is saved under the new id.
+    type_into(qtbot, open_editor(qtbot, view, source_cell(view, 11, COL_ID)), "99")
+    assert category_color(ds, 99) == QColor("#123456") and category_color(ds, 11) != QColor("#123456")
+    assert settings.category_colors_for(ds.path) == {"99": {"color": "#123456", "name": "billboard"}}
+    ds.history.undo()
+    assert category_color(ds, 11) == QColor("#123456")
+    # Opening the file again finds it.
+    other, ds2 = demo_view(qtbot, settings, Dataset.load(demo_annotations_path()))
+    assert category_color(ds2, 11) == QColor("#123456")
+    other.select_category(11)
+    assert other.reset_color_action.isEnabled()
+    other.reset_color_action.trigger()
+    assert category_color(ds2, 11) == palette_color(1)  # billboard is second in the file
+    assert settings.category_colors_for(ds2.path) == {}
+    assert not other.reset_color_action.isEnabled()
+    scene.detach()
+
+
+def test_actions_for_a_menu_and_the_context_menu(qtbot):
+    view, ds = demo_view(qtbot)
+    view.table.setCurrentIndex(QModelIndex())
+    texts = [a.text() for a in view.actions_for_menu() if not a.isSeparator()]
+    assert texts == ["&Add Category…", "&Rename", "Change &Id…", "C&olour…", "Reset Co&lour", "&Merge…",
+                     "&Delete…", "Renumber &1..N", "Renumber &0..N-1", "Apply &Label Map…"]
+    assert view.delete_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Delete)
+    assert view.rename_action.shortcut() == QKeySequence("F2")
+    assert not view.delete_action.isEnabled() and not view.rename_action.isEnabled()
+    view.select_category(31)
+    assert view.delete_action.isEnabled() and view.rename_action.isEnabled()
+    menu = view.context_menu(source_cell(view, 31, COL_NAME))
+    entries = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert entries[:5] == ["&Rename", "Change &Id…", "C&olour…", "&Merge Into…", "&Delete…"]
+    assert "Show only 'bicycle'" in entries and "Apply &Label Map…" in entries and "Re&number" in entries
+    blank = [a.text() for a in view.context_menu(QModelIndex()).actions() if not a.isSeparator()]
+    assert "&Rename" not in blank and "&Add Category…" in blank
+    view.set_dataset(None)
+    assert not view.add_action.isEnabled() and not view.label_map_action.isEnabled()
+
+
+def test_unknown_category_fields_survive_the_editor(qtbot, corpus):
+    ds = Dataset.load(corpus / PANOPTIC)
+    view, _ = demo_view(qtbot, ds=ds)
+    first, second = ds.categories[0], ds.categories[1]
+    assert {"isthing", "color"} <= set(first)
+    keys = list(first)
+    view.select_category(first["id"])
+    type_into(qtbot, open_editor(qtbot, view, source_cell(view, first["id"], COL_NAME)), "human")
+    view.renumber_from_1_action.trigger()
+    view.last_dialog.accept()
+    view.select_category(second["id"])
+    view.change_current_id()
+    view.last_dialog.id_edit.setText("500")
+    view.last_dialog.accept()
+    assert list(first) == keys and first["name"] == "human" and first["id"] == 1
+    assert second["id"] == 500 and second["isthing"] == 1 and len(second["color"]) == 3
+    segs = [s["category_id"] for a in ds.annotations for s in a.to_dict()["segments_info"]]
+    assert set(segs) <= {c["id"] for c in ds.categories}
