@@ -227,8 +227,13 @@ class CategoriesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             visible, total = self.counts(cat)
             state = "shown" if shown else "hidden"
-            return (f"{cat.get('name', '')} (id {cat.get('id')}), {state}\n"
-                    f"{visible:,} of {total:,} annotations visible")
+            tip = (f"{cat.get('name', '')} (id {cat.get('id')}), {state}\n"
+                   f"{visible:,} of {total:,} annotations visible")
+            if self._editable and column == COL_ID:
+                tip += f"\nDouble-click to change the id: the {total:,} annotations follow"
+            elif self._editable and column in FIELD_OF_COLUMN:
+                tip += "\nDouble-click or F2 to edit"
+            return tip
         return None
 
     def sort_key(self, row: int, column: int) -> tuple:

@@ -10,8 +10,8 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QColorDialog, QDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMenu, QTableView, QToolBar, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QColorDialog, QDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QMenu, QTableView, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from cocoview.gui.categories_model import COL_COUNT, COL_ID, COL_NAME, COL_SHOWN, COL_SUPER, CategoriesModel
 from cocoview.gui.category_dialogs import (AddCategoryDialog, ChangeIdDialog, DeleteCategoryDialog,
@@ -21,7 +21,7 @@ from cocoview.gui.label_map_dialog import LabelMapDialog, RenumberDialog
 from cocoview.model.commands import category_label, change_category_id
 from cocoview.model.errors import CocoError
 from cocoview.model.history import Command
-from cocoview.model.ids import format_id, id_key
+from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
 
 
@@ -459,11 +459,14 @@ class CategoriesView(QWidget):
         ds = self.dataset
         if ds is None or command is None:
             return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             ds.history.push(command)
         except CocoError as e:
             self.status_message.emit(str(e))
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self.status_message.emit(command.text)
         cat = follow() if callable(follow) else follow
         if cat is not None and any(c is cat for c in ds.categories):

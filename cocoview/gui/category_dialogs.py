@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QLabel,
-                               QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+                               QLayout, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from cocoview.model.commands import (Edit, add_category, category_label, change_category_id, delete_category,
                                      merge_categories)
@@ -112,6 +112,7 @@ class CommandDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
+        self.intro.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.summary = SummaryLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -124,7 +125,10 @@ class CommandDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(440)
+        # Small dialogs take the height their text needs (word-wrapped labels
+        # would otherwise keep room for lines they no longer use).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
+        self.summary.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
 
     def command(self) -> Edit | None:
         """The command for the current choices (None while they are incomplete)."""
@@ -289,6 +293,7 @@ class DeleteCategoryDialog(CommandDialog):
             self.form.addRow(self.reassign_radio, self.target_combo)
         else:
             self.intro.setText(f"{category_title(cat)} has no annotations.")
+            self.layout().removeItem(self.form)
             self.delete_radio.hide()
             self.reassign_radio.hide()
             self.target_combo.hide()

@@ -12,13 +12,14 @@ does not push: the caller pushes :meth:`LabelMapDialog.command` on
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase, QTextCursor, QTextFormat
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLayout,
                                QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QTextEdit, QVBoxLayout, QWidget)
 
 from cocoview.gui.category_dialogs import ERROR_COLOR, WARNING_COLOR, CommandDialog, plural
 from cocoview.model import label_map as lm
@@ -73,6 +74,8 @@ class PreviewTable(QTableWidget):
                       f"{row.touches:,}" if row.touches else "", row.action)
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                if c in (COL_NAME, COL_ACTION):
+                    item.setToolTip(value)
                 if c in (COL_OLD, COL_NEW, COL_TOUCHES):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if color is not None and c in (COL_NEW, COL_ACTION):
@@ -97,9 +100,11 @@ class PreviewTable(QTableWidget):
         parts = [plural(sum(1 for r in rows if r.old_id is not None), "category", "categories"),
                  f"{changed:,} changing"]
         for kind, word in ((lm.MERGE, "merged"), (lm.UNMAPPED, "not in the map"), (lm.DELETE, "to delete"),
-                           (lm.CONFLICT, "in conflict"), (lm.MISSING, "map names not found")):
+                           (lm.CONFLICT, "in conflict")):
             if counts.get(kind):
                 parts.append(f"{counts[kind]:,} {word}")
+        if counts.get(lm.MISSING):
+            parts.append(plural(counts[lm.MISSING], "map name") + " not found")
         return "Preview: " + " · ".join(parts)
 
 
@@ -169,10 +174,24 @@ class LabelMapDialog(CommandDialog):
         unmapped_row.addWidget(self.unmapped_combo)
         unmapped_row.addStretch(1)
         self.layout().insertLayout(3, unmapped_row)
+        self.setAcceptDrops(True)
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetDefaultConstraint)
+        self.setMinimumSize(720, 440)
         self.resize(920, 560)
         self.refresh()
 
     # ---- input -----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            self.load_file(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
     def load_file(self, path: str) -> bool:
         """Read ``path`` into the editor; False (with the reason shown) if it cannot be read."""
         self.path = os.path.abspath(path)
@@ -236,6 +255,7 @@ class LabelMapDialog(CommandDialog):
             except CocoError as e:
                 self.error = str(e)
         self._fill_table()
+        self._mark_line(self.error)
         command = self.command()
         self.ok_button.setEnabled(command is not None)
         if self.error:
@@ -258,6 +278,23 @@ class LabelMapDialog(CommandDialog):
         self.error = message
         self.ok_button.setEnabled(False)
         self.summary.show_command(None, problem=message)
+        self._mark_line(message)
+
+    def _mark_line(self, message: str) -> None:
+        """Tint the line an error names in the editor (none: clear the tint)."""
+        found = re.search(r", line (\d+)", message)
+        selections = []
+        if found:
+            block = self.text_edit.document().findBlockByNumber(int(found.group(1)) - 1)
+            if block.isValid():
+                mark = QTextEdit.ExtraSelection()
+                tint = QColor(ERROR_COLOR)
+                tint.setAlpha(50)
+                mark.format.setBackground(tint)
+                mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+                mark.cursor = QTextCursor(block)
+                selections.append(mark)
+        self.text_edit.setExtraSelections(selections)
 
     def _detail(self, command: Edit) -> str:
         missing = sum(1 for r in self.rows if r.kind == lm.MISSING)
@@ -302,6 +339,7 @@ class RenumberDialog(CommandDialog):
                   if moving else f"The ids are already {start}..{start + n - 1}.")
         self.summary.show_command(self._command if moving else None, detail)
         self.ok_button.setEnabled(bool(moving))
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetDefaultConstraint)
         self.resize(560, 480)
 
     def command(self) -> Edit | None:

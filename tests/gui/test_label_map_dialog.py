@@ -54,7 +54,7 @@ def test_preview_table_of_a_text_file(qtbot, ds, tmp_path):
         ("bus", "—", "—", "", "not in dataset"),
     ]
     assert dialog.table_caption.text() == (
-        "Preview: 8 categories · 7 changing · 1 merged · 1 not in the map · 1 map names not found")
+        "Preview: 8 categories · 7 changing · 1 merged · 1 not in the map · 1 map name not found")
     assert dialog.table.item(2, COL_NEW).font().bold() and not dialog.table.item(5, COL_NEW).font().bold()
     summary = dialog.summary.text()
     assert "Apply label map 'labels.txt' (6 ids changed, 1 category merged, 79 annotations)" in summary
@@ -79,6 +79,10 @@ def test_editing_the_map_refreshes_the_preview(qtbot, ds):
     assert not dialog.ok_button.isEnabled()
     assert "typed, line 2: expected 'name id'" in dialog.summary.text()
     assert dialog.table.rowCount() == 0
+    marks = dialog.text_edit.extraSelections()
+    assert len(marks) == 1 and marks[0].cursor.block().text() == "billboard"
+    dialog.set_text("signboard 10\nbillboard 10\n", "typed")
+    assert dialog.text_edit.extraSelections() == [] and dialog.ok_button.isEnabled()
 
 
 def test_conflicts_block_apply_until_unmapped_are_deleted(qtbot, ds):
