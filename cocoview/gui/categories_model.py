@@ -85,6 +85,10 @@ class CategoriesModel(QAbstractTableModel):
         self._panoptic_totals: dict[Hashable, int] | None = None
         self._icons: dict[tuple, QIcon] = {}
         self._editable = True
+        # Hidden categories by identity, so that hiding follows id edits.
+        self._hidden: list[dict] = []
+        self._hidden_orphans: set[Hashable] = set()  # hidden ids no category has
+        self._following = False
         self._vs.events.changed.connect(self._on_view_state)
         if dataset is not None:
             self.set_dataset(dataset)
@@ -111,6 +115,8 @@ class CategoriesModel(QAbstractTableModel):
         self._cats = list(dataset.categories) if dataset is not None else []
         self._forget_counts()
         self.endResetModel()
+        self._hidden = []
+        self._track_hidden()
         if dataset is not None:
             self._listen(dataset, True)
 
@@ -323,7 +329,28 @@ class CategoriesModel(QAbstractTableModel):
                                 (ev.categories_changed, self._on_categories)):
             (event.connect if on else event.disconnect)(callback)
 
+    def _track_hidden(self) -> None:
+        """Remember which category dicts the view state hides (after the user changed it)."""
+        hidden = self._vs.hidden_categories
+        present = {id(c) for c in self._cats}
+        shown_here = [c for c in self._cats if id_key(c.get("id")) in hidden]
+        self._hidden = shown_here + [c for c in self._hidden if id(c) not in present]
+        self._hidden_orphans = set(hidden) - {id_key(c.get("id")) for c in shown_here}
+
+    def _follow_hidden(self, cats: list[dict]) -> None:
+        """After category ids changed, hide the same categories under their new ids."""
+        present = {id(c) for c in cats}
+        wanted = {id_key(c.get("id")) for c in self._hidden if id(c) in present} | self._hidden_orphans
+        if wanted != self._vs.hidden_categories:
+            self._following = True
+            try:
+                self._vs.set_hidden_categories(wanted)
+            finally:
+                self._following = False
+
     def _on_view_state(self, what: str = "", **_: Any) -> None:
+        if what == "categories" and not self._following:
+            self._track_hidden()
         if what == "categories":
             self._counts.clear()
             self._emit_column(COL_SHOWN)
@@ -340,6 +367,8 @@ class CategoriesModel(QAbstractTableModel):
         cats = list(self._ds.categories) if self._ds is not None else []
         self._forget_counts()
         self._icons.clear()
+        if self._hidden:
+            self._follow_hidden(cats)
         if [id(c) for c in cats] == [id(c) for c in self._cats]:
             if cats:  # same categories, fields edited in place
                 self.dataChanged.emit(self.index(0, 0), self.index(len(cats) - 1, len(_HEADERS) - 1))

@@ -314,6 +314,9 @@ class CategoriesView(QWidget):
     def set_dataset(self, dataset, view_state: ViewState | None = None,
                     color_for: Callable[[Any], QColor] | None = None) -> None:
         """Show a dataset's categories (None: none)."""
+        dialog = self.last_dialog
+        if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.reject()
         for event, callback in self._listeners:
             event.disconnect(callback)
         self._listeners = []
@@ -448,8 +451,10 @@ class CategoriesView(QWidget):
 
     def _open(self, dialog: QDialog, on_accept):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        ds = self.dataset
         if on_accept is not None:
-            dialog.accepted.connect(on_accept)
+            # A dialog built for one dataset never edits the next one.
+            dialog.accepted.connect(lambda: on_accept() if self.dataset is ds else None)
         self.last_dialog = dialog
         dialog.open()
         return dialog

@@ -484,3 +484,38 @@ def test_unknown_category_fields_survive_the_editor(qtbot, corpus):
     assert second["id"] == 500 and second["isthing"] == 1 and len(second["color"]) == 3
     segs = [s["category_id"] for a in ds.annotations for s in a.to_dict()["segments_info"]]
     assert set(segs) <= {c["id"] for c in ds.categories}
+
+
+def test_hidden_categories_stay_hidden_through_id_edits(qtbot):
+    view, ds = demo_view(qtbot)
+    vs = view.model.view_state
+    billboard, storefront = ds.category(11), ds.category(12)
+    vs.set_hidden_categories([11, 999])  # 999: an id no category has
+    view.renumber_from_1_action.trigger()
+    view.last_dialog.accept()
+    assert billboard["id"] == 2 and vs.hidden_categories == {2, 999}
+    assert not view.model.is_shown(billboard) and view.model.is_shown(storefront)
+    ds.history.undo()
+    assert vs.hidden_categories == {11, 999}
+    # Deleted and brought back by undo: still hidden; the user's own changes are followed.
+    view.select_category(11)
+    view.delete_current().accept()
+    assert vs.hidden_categories == {999}
+    ds.history.undo()
+    assert vs.hidden_categories == {11, 999}
+    view.show_all_button.click()
+    ds.history.redo()
+    ds.history.undo()
+    assert vs.hidden_categories == set()
+
+
+def test_an_open_dialog_closes_when_another_file_is_shown(qtbot):
+    view, ds = demo_view(qtbot)
+    view.select_category(11)
+    dialog = view.delete_current()
+    assert dialog.isVisible()
+    other = Dataset.from_dict({"images": [], "annotations": [], "categories": [{"id": 1, "name": "x"}]})
+    view.set_dataset(other)
+    assert not dialog.isVisible()
+    assert ds.category(11) is not None and not ds.history.can_undo and not other.history.can_undo
+    assert view.summary_label.text() == "1 category"
