@@ -241,7 +241,8 @@ class CategoriesView(QWidget):
         action.setToolTip(tip)
         action.triggered.connect(lambda checked=False: slot())
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.table.addAction(action)
         return action
@@ -255,7 +256,7 @@ class CategoriesView(QWidget):
                                          "Merge the selected categories into one of them")
         self.delete_action = self._action("&Delete…", self.delete_current,
                                           "Delete the category, with its annotations or moving them",
-                                          QKeySequence.StandardKey.Delete)
+                                          [QKeySequence.StandardKey.Delete, "Backspace"])
         self.color_action = self._action("C&olour…", self.choose_color, "Pick the colour the category is drawn in")
         self.reset_color_action = self._action("Reset Co&lour", self.reset_color, "Use the palette colour again")
         self.renumber_from_1_action = self._action("Renumber &1..N", lambda: self.renumber(1),
