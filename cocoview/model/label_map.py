@@ -254,8 +254,9 @@ class _Plan:
         for cat in cats:
             if _name(cat) in mapping:
                 self.entry_of[id(cat)] = _name(cat)
+        matched = set(self.entry_of.values())
         for entry in mapping:
-            if any(v == entry for v in self.entry_of.values()):
+            if entry in matched:
                 continue
             found = [c for c in folded.get(" ".join(entry.split()).casefold(), []) if id(c) not in self.entry_of]
             if len(found) == 1:
