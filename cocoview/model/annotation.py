@@ -21,6 +21,12 @@ _decode = msgspec.json.Decoder().decode
 _RAW_NAME = "\u2063cocoview.raw"
 _DATA_NAME = "\u2063cocoview.data"
 _ORIGIN_NAME = "\u2063cocoview.origin"
+_PATCH_NAME = "\u2063cocoview.patch"
+
+#: fields whose change needs the whole object decoded (validation, stats and
+#: drawing read the others straight from the file's bytes)
+GEOMETRY_FIELDS = frozenset({"segmentation", "area", "bbox", "keypoints", "num_keypoints",
+                             "segments_info", "caption", "iscrowd"})
 
 HEAD_FIELDS = ("id", "image_id", "category_id", "bbox", "score", "iscrowd")
 
@@ -38,6 +44,8 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
     data: Any = msgspec.field(default=None, name=_DATA_NAME)
     #: position in the file it was read from (None for annotations made since)
     origin: Any = msgspec.field(default=None, name=_ORIGIN_NAME)
+    #: top-level fields that override the bytes (cheap edits such as a new category)
+    patch: Any = msgspec.field(default=None, name=_PATCH_NAME)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Annotation":
@@ -62,6 +70,8 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
         """
         if self.data is not None:
             return self.data
+        if self.patch is not None:
+            return {**_decode(self.raw), **self.patch}
         return _decode(self.raw)
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -79,6 +89,7 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
         """Store an edited object and refresh the indexed fields (commands only)."""
         self.data = data
         self.raw = None
+        self.patch = None
         get = data.get
         self.id = get("id")
         self.image_id = get("image_id")
@@ -86,6 +97,21 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
         self.bbox = get("bbox")
         self.score = get("score")
         self.iscrowd = get("iscrowd")
+
+    def patch_fields(self, fields: dict) -> None:
+        """Override top-level fields (commands only); geometry changes replace the object."""
+        if self.data is not None or not GEOMETRY_FIELDS.isdisjoint(fields):
+            self.replace_data({**self.to_dict(), **fields})
+            return
+        self.patch = {**self.patch, **fields} if self.patch else dict(fields)
+        for key in HEAD_FIELDS:
+            if key in fields:
+                setattr(self, key, fields[key])
+
+    @property
+    def is_untouched(self) -> bool:
+        """True while the annotation is exactly the bytes read from the file."""
+        return self.data is None and self.patch is None
 
     def score_value(self) -> float | None:
         """The score as a float, or None when absent or not a number."""
@@ -97,8 +123,8 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
     def snapshot(self) -> tuple:
         """Everything needed to put this annotation back as it is now."""
         return (self.id, self.image_id, self.category_id, self.bbox,
-                self.score, self.iscrowd, self.raw, self.data)
+                self.score, self.iscrowd, self.raw, self.data, self.patch)
 
     def restore(self, snapshot: tuple) -> None:
         (self.id, self.image_id, self.category_id, self.bbox,
-         self.score, self.iscrowd, self.raw, self.data) = snapshot
+         self.score, self.iscrowd, self.raw, self.data, self.patch) = snapshot

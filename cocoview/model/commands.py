@@ -47,6 +47,13 @@ def _set_annotations(ds: "Dataset", changes: list[tuple["Annotation", dict]]) ->
     return run
 
 
+def _patch_annotations(ds: "Dataset", changes: list[tuple["Annotation", dict]]) -> Op:
+    def run() -> Undo:
+        before = ds._patch_annotations(changes)
+        return lambda: ds._restore_annotations(before)
+    return run
+
+
 def _remove_annotations(ds: "Dataset", anns: list["Annotation"]) -> Op:
     def run() -> Undo:
         removed = ds._remove_annotations(anns)
@@ -135,7 +142,9 @@ def _recategorize(ds: "Dataset", mapping: dict[Hashable, Any]) -> tuple[Op | Non
     anns = annotations_in_categories(ds, mapping)
     if not anns:
         return None, 0
-    return _set_annotations(ds, [(a, _remapped(a.to_dict(), mapping)) for a in anns]), len(anns)
+    if ds.is_panoptic:
+        return _set_annotations(ds, [(a, _remapped(a.to_dict(), mapping)) for a in anns]), len(anns)
+    return _patch_annotations(ds, [(a, {"category_id": mapping[id_key(a.category_id)]}) for a in anns]), len(anns)
 
 
 # ---- annotation edits ------------------------------------------------------------
@@ -143,9 +152,9 @@ def set_category(ds: "Dataset", anns: Iterable["Annotation"], category_id: Any) 
     anns = list(anns)
     cat = ds.category(category_id)
     label = category_label(cat) if cat else format_id(category_id)
-    changes = [(a, _with(a.to_dict(), category_id=category_id)) for a in anns]
+    changes = [(a, {"category_id": category_id}) for a in anns]
     return Edit(f"Set category of {_plural(len(anns), 'annotation')} to {label}",
-                [_set_annotations(ds, changes)], len(anns))
+                [_patch_annotations(ds, changes)], len(anns))
 
 
 def set_bbox(ds: "Dataset", ann: "Annotation", bbox: list[float], text: str | None = None) -> Edit:
@@ -160,7 +169,7 @@ def set_bbox(ds: "Dataset", ann: "Annotation", bbox: list[float], text: str | No
 def set_annotation_fields(ds: "Dataset", ann: "Annotation", text: str | None = None, **fields: Any) -> Edit:
     names = ", ".join(fields)
     return Edit(text or f"Set {names} of annotation {format_id(ann.id)}",
-                [_set_annotations(ds, [(ann, _with(ann.to_dict(), **fields))])], 1)
+                [_patch_annotations(ds, [(ann, fields)])], 1)
 
 
 def delete_annotations(ds: "Dataset", anns: Iterable["Annotation"]) -> Edit:

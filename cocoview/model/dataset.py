@@ -30,6 +30,14 @@ def _file_position(ann: Annotation) -> float:
     return ann.origin if ann.origin is not None else math.inf
 
 
+def _image_key(ann: Annotation) -> Hashable:
+    return id_key(ann.image_id)
+
+
+def _category_key(ann: Annotation) -> Hashable:
+    return id_key(ann.category_id)
+
+
 def _insert_in_file_order(lst: list[Annotation], ann: Annotation) -> None:
     """Insert by position in the file read (annotations keep that order in the list)."""
     if not lst or _file_position(lst[-1]) <= _file_position(ann):
@@ -85,6 +93,10 @@ class Dataset:
         self._image_by_key: dict[Hashable, dict] = {}
         for image in self.images:
             self._image_by_key.setdefault(id_key(image.get("id")), image)
+        self._build_annotation_indexes()
+        self._build_category_index()
+
+    def _build_annotation_indexes(self) -> None:
         by_image: dict[Hashable, list[Annotation]] = defaultdict(list)
         by_category: dict[Hashable, list[Annotation]] = defaultdict(list)
         for ann in self.annotations:
@@ -92,7 +104,6 @@ class Dataset:
             by_category[id_key(ann.category_id)].append(ann)
         self._by_image = by_image
         self._by_category = by_category
-        self._build_category_index()
 
     def _build_category_index(self) -> None:
         self._category_by_key = {}
@@ -186,24 +197,19 @@ class Dataset:
 
     def _index(self, anns: list[Annotation]) -> None:
         """Add annotations to the per-image and per-category lists, in file order."""
-        if len(anns) > _REBUILD_OVER:
-            image_keys = {id_key(a.image_id) for a in anns}
-            cat_keys = {id_key(a.category_id) for a in anns}
-            for k in image_keys:
-                self._by_image[k] = []
-            for k in cat_keys:
-                self._by_category[k] = []
-            for a in self.annotations:
-                ik = id_key(a.image_id)
-                if ik in image_keys:
-                    self._by_image[ik].append(a)
-                ck = id_key(a.category_id)
-                if ck in cat_keys:
-                    self._by_category[ck].append(a)
+        if len(anns) <= 32:
+            for a in anns:
+                _insert_in_file_order(self._by_image[id_key(a.image_id)], a)
+                _insert_in_file_order(self._by_category[id_key(a.category_id)], a)
             return
-        for a in anns:
-            _insert_in_file_order(self._by_image[id_key(a.image_id)], a)
-            _insert_in_file_order(self._by_category[id_key(a.category_id)], a)
+        for index, key_of in ((self._by_image, _image_key), (self._by_category, _category_key)):
+            groups: dict[Hashable, list[Annotation]] = defaultdict(list)
+            for a in anns:
+                groups[key_of(a)].append(a)
+            for key, added in groups.items():
+                lst = index[key]
+                lst.extend(added)
+                lst.sort(key=_file_position)  # two sorted runs: a linear merge
 
     def _unindex(self, anns: list[Annotation]) -> None:
         per_image: dict[Hashable, set[int]] = defaultdict(set)
@@ -233,14 +239,39 @@ class Dataset:
             self.events.annotations_changed.emit(annotations=anns)
         return before
 
+    def _patch_annotations(self, changes: list[tuple[Annotation, dict]]) -> list[tuple[Annotation, tuple]]:
+        """Override some top-level fields of annotations (no decoding of their geometry)."""
+        anns = [a for a, _ in changes]
+        before = [(a, a.snapshot()) for a in anns]
+        moved = [a for a, fields in changes
+                 if ("image_id" in fields and id_key(fields["image_id"]) != id_key(a.image_id))
+                 or ("category_id" in fields and id_key(fields["category_id"]) != id_key(a.category_id))]
+        bulk = len(moved) > _REBUILD_OVER and len(moved) * 4 > len(self.annotations)
+        if not bulk:
+            self._unindex(moved)
+        for ann, fields in changes:
+            ann.patch_fields(fields)
+        if bulk:
+            self._build_annotation_indexes()
+        else:
+            self._index(moved)
+        if anns:
+            self.events.annotations_changed.emit(annotations=anns)
+        return before
+
     def _restore_annotations(self, before: list[tuple[Annotation, tuple]]) -> None:
         anns = [a for a, _ in before]
         moved = [a for a, snap in before if id_key(snap[1]) != id_key(a.image_id)
                  or id_key(snap[2]) != id_key(a.category_id)]
-        self._unindex(moved)
+        bulk = len(moved) > _REBUILD_OVER and len(moved) * 4 > len(self.annotations)
+        if not bulk:
+            self._unindex(moved)
         for ann, snap in before:
             ann.restore(snap)
-        self._index(moved)
+        if bulk:
+            self._build_annotation_indexes()
+        else:
+            self._index(moved)
         if anns:
             self.events.annotations_changed.emit(annotations=anns)
 

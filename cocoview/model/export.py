@@ -157,6 +157,8 @@ def _rewrite_annotations(plan: ExportPlan, options: ExportOptions, maps, check) 
         else:
             objects = [dict(a.to_dict()) if a.raw is None else _decode_raw_dict(a.raw) for a in chunk]
         for n, (ann, obj) in enumerate(zip(chunk, objects), start):
+            if ann.patch is not None and ann.data is None:
+                obj.update(ann.patch)
             if options.reindex:
                 new_id = options.start_id + n
                 ann_pairs.append((ann.id, new_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cocoview.model.events import EventGroup
+from cocoview.model.gc_pause import gc_paused
 
 
 class Command:
@@ -34,7 +35,8 @@ class History:
     def push(self, command: Command) -> Command:
         """Do the command and record it."""
         was_clean = self.is_clean
-        command.do()
+        with gc_paused():
+            command.do()
         self._done.append(command)
         if self._clean_at is not None and self._clean_at > len(self._done) - 1:
             self._clean_at = None  # the clean state was in the discarded redo branch
@@ -47,7 +49,8 @@ class History:
             return None
         was_clean = self.is_clean
         command = self._done.pop()
-        command.undo()
+        with gc_paused():
+            command.undo()
         self._undone.append(command)
         self._announce(was_clean)
         return command
@@ -57,7 +60,8 @@ class History:
             return None
         was_clean = self.is_clean
         command = self._undone.pop()
-        command.do()
+        with gc_paused():
+            command.do()
         self._done.append(command)
         self._announce(was_clean)
         return command
