@@ -93,6 +93,11 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self.menus = MainMenus(self)
+        self.categories.set_settings(self.settings)
+        categories_menu = self.menus.edit_menu.addMenu("&Categories")
+        categories_menu.addActions(self.categories.actions_for_menu())
+        self.categories.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.categories.colors_changed.connect(self._on_category_colors_changed)
         self.undo_action, self.redo_action = self.menus.undo_action, self.menus.redo_action
         self._update_undo_actions()
         self.resizeDocks([self.tree_dock, self.inspector_dock], [300, 360], Qt.Orientation.Horizontal)
@@ -346,6 +351,11 @@ class MainWindow(QMainWindow):
         self.image_loader.clear_cache()
         if self.current_image is not None:
             self.show_image(self.current_image)
+
+    def _on_category_colors_changed(self, *_) -> None:
+        if self.dataset is not None:
+            dataset = self.dataset
+            self.tree.set_color_for(lambda cid: category_color(dataset, cid))
 
     def _on_finding_activated(self, finding) -> None:
         """Select the annotation a finding names (double-click in the inspector)."""

@@ -270,6 +270,25 @@ def delete_category(ds: "Dataset", cat: dict, reassign_to: Any = None) -> Edit:
     return Edit(f"Delete category {category_label(cat)} and {_plural(len(anns), 'annotation')}", ops, len(anns))
 
 
+def delete_categories(ds: "Dataset", cats: Iterable[dict], reassign_to: Any = None) -> Edit:
+    """Remove several categories, with their annotations or moving them to ``reassign_to``."""
+    cats = [c for c in cats if reassign_to is None or id_key(c.get("id")) != id_key(reassign_to)]
+    if len(cats) == 1:
+        return delete_category(ds, cats[0], reassign_to)
+    keys = [id_key(c.get("id")) for c in cats]
+    names = ", ".join(category_label(c) for c in cats)
+    if reassign_to is not None:
+        target = ds.category(reassign_to)
+        op, n = _recategorize(ds, {k: reassign_to for k in keys})
+        label = category_label(target) if target else format_id(reassign_to)
+        return Edit(f"Delete categories {names}, moving {_plural(n, 'annotation')} to {label}",
+                    ([op] if op else []) + [_remove_categories(ds, cats)], n)
+    parts = [delete_category(ds, c) for c in cats]
+    ops: list[Op] = [op for part in parts for op in part._ops]
+    n = sum(part.touches for part in parts)
+    return Edit(f"Delete categories {names} and {_plural(n, 'annotation')}", ops, n)
+
+
 def add_category(ds: "Dataset", name: str, category_id: Any = None, supercategory: str | None = None,
                  **extra: Any) -> Edit:
     if category_id is None:

@@ -160,3 +160,14 @@ def test_moving_an_annotation_keeps_lists_in_file_order(ds):
     ds.history.push(C.set_category(ds, [ds.annotations[2]], 3))   # 12 joins 11 in category 3
     ds.history.push(C.set_category(ds, [ds.annotations[0]], 3))   # 10 comes before both
     assert [a.id for a in ds.annotations_of_category(3)] == [10, 11, 12]
+
+
+def test_delete_several_categories(ds):
+    cmd = check_undo(ds, C.delete_categories(ds, [ds.category(7), ds.category(9)]))
+    assert cmd.text == "Delete categories 'billboard', 'car' and 3 annotations"
+    assert [a.id for a in ds.annotations] == [11] and [c["id"] for c in ds.categories] == [3, 12]
+
+
+def test_delete_several_categories_reassigning(ds):
+    cmd = check_undo(ds, C.delete_categories(ds, [ds.category(7), ds.category(9)], reassign_to=3))
+    assert cmd.touches == 3 and ids(ds.annotations_of_category(3)) == [10, 11, 12, 13]
