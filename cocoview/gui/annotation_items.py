@@ -9,6 +9,10 @@ hatched with a dashed outline.
 
 Labels are drawn separately, by :mod:`cocoview.gui.label_items`.
 
+While the user drags a box, the item shows a *preview* (:meth:`AnnotationItem.set_preview`):
+another box, and polygons and keypoints shifted, without touching the
+annotation. The next edit of the annotation builds a new item anyway.
+
 Which layers show and the mask opacity live in a shared :class:`DrawState`,
 so switching a layer or moving the opacity slider repaints without touching
 the items. Pens and brushes come from :class:`ItemStyle`, one per colour.
@@ -247,6 +251,10 @@ class AnnotationItem(QGraphicsItem):
         self.points: list[tuple[QPointF, bool]] = []
         self.lines: list[QLineF] = []
         self.label_width = -1.0
+        #: While a drag is previewed: the box shown and how far polygons and keypoints move.
+        self.preview_box: QRectF | None = None
+        self.preview_shift: QPointF | None = None
+        self._preview_bounds: QRectF | None = None
         bounds: QRectF | None = None
 
         box = valid_bbox(ann.bbox)
@@ -316,7 +324,8 @@ class AnnotationItem(QGraphicsItem):
     # ---- QGraphicsItem -----------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802
         m = self.state.margin
-        return self.bounds.adjusted(-m, -m, m, m)
+        bounds = self._preview_bounds if self._preview_bounds is not None else self.bounds
+        return bounds.adjusted(-m, -m, m, m)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         state = self.state
@@ -324,6 +333,8 @@ class AnnotationItem(QGraphicsItem):
         style = self.style
         hovered = self.hovered
         crowd = self.crowd
+        box = self.preview_box if self.preview_box is not None else self.box
+        shift = self.preview_shift
         antialiased = painter.testRenderHint(AA)
         if layers["masks"]:
             if self.mask_pixmap is not None:
@@ -332,6 +343,8 @@ class AnnotationItem(QGraphicsItem):
                 x0, y0 = self.mask_origin
                 painter.drawPixmap(x0, y0, self.mask_pixmap)
                 painter.setOpacity(base)
+            if shift is not None and self.polygons:
+                painter.translate(shift)
             if self.polygons:
                 # Fills without antialiasing are several times faster; the
                 # antialiased outline drawn over them hides their edges.
@@ -350,16 +363,20 @@ class AnnotationItem(QGraphicsItem):
                 painter.setBrush(NO_BRUSH)
                 for poly in outline:
                     painter.drawPolygon(poly)
-        if self.box is not None and layers["boxes"]:
+            if shift is not None and self.polygons:
+                painter.translate(-shift)
+        if box is not None and layers["boxes"]:
             painter.setRenderHint(AA, False)
             if crowd:
                 painter.setPen(style.crowd_box_pen_hover if hovered else style.crowd_box_pen)
             else:
                 painter.setPen(style.box_pen_hover if hovered else style.box_pen)
             painter.setBrush(style.box_hover_fill if hovered else NO_BRUSH)
-            painter.drawRect(self.box)
+            painter.drawRect(box)
             painter.setRenderHint(AA, antialiased)
         if self.points and layers["keypoints"]:
+            if shift is not None:
+                painter.translate(shift)
             if self.lines:
                 painter.setPen(style.skeleton_pen)
                 painter.drawLines(self.lines)
@@ -374,6 +391,8 @@ class AnnotationItem(QGraphicsItem):
                     painter.setPen(style.hollow_pen)
                     painter.setBrush(style.hollow_brush)
                 painter.drawEllipse(point, r, r)
+            if shift is not None:
+                painter.translate(-shift)
 
     # ---- state ---------------------------------------------------------------------
     def has_geometry(self) -> bool:
@@ -394,23 +413,53 @@ class AnnotationItem(QGraphicsItem):
             self.hovered = hovered
             self.update()
 
+    @property
+    def previewing(self) -> bool:
+        return self._preview_bounds is not None
+
+    def set_preview(self, box: QRectF | None, shift: QPointF | None = None) -> None:
+        """Show ``box`` instead of the box, and polygons and keypoints moved by ``shift``
+        (an RLE mask stays where it is); both None: show the annotation as it is."""
+        self.prepareGeometryChange()
+        self.preview_box = QRectF(box) if box is not None else None
+        self.preview_shift = QPointF(shift) if shift is not None and not shift.isNull() else None
+        if box is None and self.preview_shift is None:
+            self._preview_bounds = None
+        else:
+            bounds = _unite(None, self.bounds)
+            if self.preview_box is not None:
+                bounds = _unite(bounds, self.preview_box)
+            if self.preview_shift is not None:
+                bounds = _unite(bounds, self.bounds.translated(self.preview_shift))
+            self._preview_bounds = bounds
+        self.update()
+
+    def current_box(self) -> QRectF | None:
+        """The box as shown (the preview while a drag is previewed)."""
+        box = self.preview_box if self.preview_box is not None else self.box
+        return QRectF(box) if box is not None else None
+
     # ---- geometry for views ------------------------------------------------------------
     def outline_path(self) -> QPainterPath:
         """The annotation's outline in scene coordinates, as the layers shown draw it."""
         layers = self.state.layers
+        box = self.current_box()
+        shapes = self.polygons or self.contours
+        if self.polygons and self.preview_shift is not None:
+            shapes = [poly.translated(self.preview_shift) for poly in self.polygons]
         path = QPainterPath()
         path.setFillRule(WINDING)
-        if self.box is not None and layers["boxes"]:
-            path.addRect(self.box)
+        if box is not None and layers["boxes"]:
+            path.addRect(box)
         if layers["masks"]:
-            for poly in self.polygons or self.contours:
+            for poly in shapes:
                 path.addPolygon(poly)
                 path.closeSubpath()
         if path.isEmpty():
-            if self.box is not None:
-                path.addRect(self.box)
-            elif self.polygons or self.contours:
-                for poly in self.polygons or self.contours:
+            if box is not None:
+                path.addRect(box)
+            elif shapes:
+                for poly in shapes:
                     path.addPolygon(poly)
                     path.closeSubpath()
             elif self._has_geometry:
@@ -419,7 +468,8 @@ class AnnotationItem(QGraphicsItem):
 
     def focus_rect(self) -> QRectF:
         """The area to bring into view (the box, else everything drawn)."""
-        return QRectF(self.box) if self.box is not None else QRectF(self.bounds)
+        box = self.current_box()
+        return box if box is not None else QRectF(self.bounds)
 
     def label_anchor(self) -> QPointF:
         return self.focus_rect().topLeft()

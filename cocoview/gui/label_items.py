@@ -53,8 +53,9 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def annotation_tooltip(ds: Any, ann: Annotation) -> str:
-    """What hovering an annotation tells: category, id, score, area, bbox (rich text)."""
+def annotation_tooltip(ds: Any, ann: Annotation, hint: str = "") -> str:
+    """What hovering an annotation tells: category, id, score, area, bbox (rich text),
+    then ``hint`` (what the mouse can do here) in grey."""
     cat = ds.category_of(ann) if ds is not None else None
     name = cat.get("name") if cat is not None else None
     title = _escape(str(name)) if name is not None else "unknown category"
@@ -70,6 +71,9 @@ def annotation_tooltip(ds: Any, ann: Annotation) -> str:
         lines.append("bbox [" + ", ".join(_escape(_number(v)) for v in ann.bbox) + "]")
     if ann.iscrowd in (1, True):
         lines.append("crowd region")
+    if hint:
+        hint_lines = "<br>".join(_escape(line) for line in hint.split("\n"))
+        lines.append(f"<span style='color:gray'>{hint_lines}</span>")
     return "<br>".join(lines)
 
 
@@ -146,8 +150,8 @@ class LabelLayerItem(QGraphicsItem):
         origin = transform.map(self.origin)
         height = self.PAD_Y * 2 + self._metrics.height()
         for item in self.items:
-            if not item.isVisible():
-                continue
+            if not item.isVisible() or item.previewing:
+                continue  # a dragged annotation's chip is drawn by its selection chip
             w = self.chip_size(item)[0]
             if item.has_geometry():
                 p = transform.map(item.label_anchor())
