@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, StyleBook
+from cocoview.gui.box_handles import BandItem, BoxHandlesItem, InfoChipItem, MarksItem
 from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
 from cocoview.gui.colors import colors_for
 from cocoview.model.annotation import Annotation
@@ -34,11 +35,11 @@ IMAGE_Z = -1e30
 SELECTION_Z = 1e29
 LABELS_Z = 1e30
 CHIP_Z = 1.5e30
+HANDLES_Z = 1.7e30
 NOTE_Z = 2e30
 DEFAULT_SIZE = (640, 480)
 HALO = QColor(255, 255, 255, 240)
 SHADOW = QColor(0, 0, 0, 110)
-HANDLE_SIZE = 7.0
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 IGNORES_TRANSFORMATIONS = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 
@@ -73,10 +74,14 @@ class AnnotationScene(QGraphicsScene):
     """Draws one image of a dataset with its visible annotations.
 
     ``selection_changed(list)`` fires when the selected annotations change,
-    including when a selected annotation is deleted or its image is left.
+    including when a selected annotation is deleted or its image is left;
+    ``selection_edited(list)`` when a command changed selected annotations.
+    The one selected annotation with a box gets resize handles
+    (:attr:`box_handles`); :meth:`preview_annotation` shows a drag in progress.
     """
 
     selection_changed = Signal(list)
+    selection_edited = Signal(list)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -97,6 +102,7 @@ class AnnotationScene(QGraphicsScene):
         self._category_styles: dict[Hashable, tuple[ItemStyle, Any]] = {}
         self._selected: list[Annotation] = []
         self._hovered: AnnotationItem | None = None
+        self._marked: list[Annotation] = []
         self._ds_listeners: list[tuple[Any, Callable]] = []
         self._state_listener: Callable | None = None
         self._background: QGraphicsItem | None = None
@@ -112,6 +118,15 @@ class AnnotationScene(QGraphicsScene):
         self._selection_layer.setFlag(NO_CONTENTS)
         self._selection_layer.setZValue(SELECTION_Z)
         self.addItem(self._selection_layer)
+        #: Handles on the box of a single selection; the rubber band; the chip of numbers.
+        self.box_handles = BoxHandlesItem(self.state)
+        self.band = BandItem(self.state)
+        self.marks = MarksItem(self.state)
+        self.info_chip = InfoChipItem()
+        for z, item in ((SELECTION_Z + 1, self.band), (SELECTION_Z + 2, self.marks),
+                        (HANDLES_Z, self.box_handles), (NOTE_Z, self.info_chip)):
+            item.setZValue(z)
+            self.addItem(item)
 
     # ---- showing an image ----------------------------------------------------------
     def show_image(self, ds: Any, image: dict, qimage: QImage | None,
@@ -170,7 +185,7 @@ class AnnotationScene(QGraphicsScene):
             return
         size = 2.0 ** math.ceil(math.log2(scene_units_per_pixel))
         if size != self.state.pixel_size:
-            for item in self._items.values():
+            for item in (*self._items.values(), self.box_handles, self.band):
                 item.prepareGeometryChange()
             self.state.pixel_size = size
 
@@ -210,6 +225,33 @@ class AnnotationScene(QGraphicsScene):
     def set_selected_annotations(self, anns: Iterable[Annotation]) -> None:
         wanted = [a for a in dict.fromkeys(anns) if a in self._items]
         self._set_selection(wanted, emit=wanted != self._selected)
+
+    def preview_annotation(self, ann: Annotation, box: QRectF | None, shift: QPointF | None = None) -> None:
+        """Show ``ann`` with another box and its polygons and keypoints moved by
+        ``shift`` while a drag goes on (the dataset is not touched); None and
+        None show it as it is again."""
+        item = self._items.get(ann)
+        if item is None:
+            return
+        was = item.previewing
+        item.set_preview(box, shift)
+        if item.previewing != was:
+            self.labels_layer.refresh()
+        self._set_selection(self._selected, emit=False)
+
+    def mark_annotations(self, anns: Iterable[Annotation]) -> None:
+        """Outline annotations thinly (what a rubber band would select); [] removes the marks."""
+        self._marked = [a for a in anns if a in self._items]
+        self.marks.set_paths([(self._items[a].outline_path(), self._items[a].style.color) for a in self._marked])
+
+    def marked_annotations(self) -> list[Annotation]:
+        return list(self._marked)
+
+    def annotations_in_rect(self, rect: QRectF) -> list[Annotation]:
+        """Visible annotations lying wholly inside ``rect`` (by box, else by extent), in file order."""
+        rect = rect.normalized()
+        return [it.annotation for it in self.annotation_items()
+                if it.isVisible() and it.has_geometry() and rect.contains(it.focus_rect())]
 
     def hovered_annotation(self) -> Annotation | None:
         return self._hovered.annotation if self._hovered is not None else None
@@ -350,6 +392,7 @@ class AnnotationScene(QGraphicsScene):
     # ---- annotation items -----------------------------------------------------------
     def _clear_annotations(self) -> None:
         self._hovered = None
+        self.mark_annotations([])
         self._hover_chip.set_target(None)
         for item in self._items.values():
             if shiboken6.isValid(item):
@@ -462,6 +505,8 @@ class AnnotationScene(QGraphicsScene):
         if hovered is not None and hovered in self._items:
             self.set_hovered_annotation(hovered)
         self._update_selection(redraw=True)
+        if any(a in self._items for a in touched if a in self._selected):
+            self.selection_edited.emit(list(self._selected))
 
     def _on_categories_changed(self) -> None:
         # Names, colours (by position) and skeletons may all have changed.
@@ -521,6 +566,11 @@ class AnnotationScene(QGraphicsScene):
             self.removeItem(chip)
         self._selection_chips = []
         emphasised = set()
+        single = self._items.get(self._selected[0]) if len(self._selected) == 1 else None
+        if single is not None and single.isVisible() and single.box is not None:
+            self.box_handles.set_box(single.current_box(), single.style.color)
+        elif self.box_handles.box is not None:
+            self.box_handles.set_box(None)
         for ann in self._selected:
             item = self._items.get(ann)
             if item is None or not item.isVisible():
@@ -547,12 +597,3 @@ class AnnotationScene(QGraphicsScene):
         tint = QColor(item.style.color)
         tint.setAlphaF(0.22)
         line.setBrush(QBrush(tint))
-        rect = item.focus_rect()
-        edge = _cosmetic(QColor(20, 20, 24), 1.2)
-        for corner in (rect.topLeft(), rect.topRight(), rect.bottomLeft(), rect.bottomRight()):
-            handle = QGraphicsRectItem(-HANDLE_SIZE / 2, -HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE,
-                                       self._selection_layer)
-            handle.setFlag(IGNORES_TRANSFORMATIONS)
-            handle.setPos(corner)
-            handle.setBrush(QBrush(QColor(255, 255, 255)))
-            handle.setPen(edge)

@@ -315,6 +315,38 @@ def test_selection_is_a_list_and_is_drawn(shown):
     assert scene.selected_annotations() == []
 
 
+def test_preview_draws_a_drag_without_touching_the_dataset(shown):
+    ds, state, scene = shown
+    cat = ann(ds, 1)  # box (10, 10, 60, 60), polygon (20..60)
+    state.set_layer("labels", False)
+    scene.preview_annotation(cat, QRectF(110, 30, 60, 60), QPointF(100, 20))
+    image = render_scene(scene)
+    assert close(rgb(image, 125, 70), blend((GREY,) * 3, CAT, state.mask_opacity), 3)  # polygon moved
+    assert rgb(image, 45, 50) == (GREY, GREY, GREY)  # and left its old place
+    assert box_edge_has(image, 170, 60, CAT) and not box_edge_has(image, 70, 45, CAT)
+    assert cat.bbox == [10, 10, 60, 60]
+    scene.preview_annotation(cat, None, None)
+    assert not scene.item_for(cat).previewing and box_edge_has(render_scene(scene), 70, 45, CAT)
+
+
+def test_single_selected_box_gets_handles_that_follow_edits(shown):
+    ds, _state, scene = shown
+    scene.set_selected_annotations([ann(ds, 2)])
+    assert scene.box_handles.isVisible() and scene.box_handles.box == QRectF(100, 20, 40, 40)
+    ds.history.push(set_bbox(ds, ann(ds, 2), [90, 10, 20, 20]))
+    assert scene.box_handles.box == QRectF(90, 10, 20, 20)
+    ds.history.undo()
+    assert scene.box_handles.box == QRectF(100, 20, 40, 40)
+
+
+def test_annotations_in_rect_are_those_wholly_inside(shown):
+    ds, state, scene = shown
+    assert [a.id for a in scene.annotations_in_rect(QRectF(75, 75, -70, -70))] == [1, 3]
+    assert [a.id for a in scene.annotations_in_rect(QRectF(0, 0, 200, 100))] == [1, 2, 3, 4, 5]
+    state.set_category_hidden(2, True)
+    assert [a.id for a in scene.annotations_in_rect(QRectF(0, 0, 200, 100))] == [1, 4, 5]
+
+
 def test_next_annotation_cycles_visible_ones(shown):
     ds, state, scene = shown
     ids = [1, 2, 3, 4, 5]
