@@ -1,11 +1,13 @@
 """The image canvas: zoom, pan, hover and selection over an AnnotationScene.
 
-Wheel zooms about the cursor; dragging empty space (or anything with the
-middle button) pans; hovering an annotation highlights it and explains it in
-a tooltip; clicking selects it (Ctrl+click adds or removes); Tab and
-Shift+Tab step through the visible annotations; Escape clears the selection.
-A new image is fitted to the window; the same image shown again keeps the
-zoom the user chose.
+Wheel zooms about the cursor; a plain drag pans (from anywhere but the
+selected box and its handles; the middle button always pans); hovering an
+annotation highlights it and explains it in a tooltip; clicking selects it
+(Ctrl+click adds or removes, Shift+click adds); Tab and Shift+Tab step
+through the visible annotations. Editing (rubber band, moving and resizing
+boxes, keys, context menu) lives in :class:`~cocoview.gui.canvas_editing.CanvasEditing`,
+reachable as :attr:`CanvasView.editing`. A new image is fitted to the
+window; the same image shown again keeps the zoom the user chose.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import Property, QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QTransform, QWheelEvent,
+    QColor, QContextMenuEvent, QFocusEvent, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QTransform,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QToolTip, QWidget
 
+from cocoview.gui.canvas_editing import CanvasEditing
 from cocoview.gui.label_items import annotation_tooltip
 from cocoview.gui.scene import AnnotationScene
 from cocoview.model.annotation import Annotation
@@ -35,7 +39,9 @@ class CanvasView(QGraphicsView):
     """Shows one image with its annotations; the user zooms, pans and selects.
 
     Signals: ``annotation_selected(object)`` with the first selected
-    Annotation or None; ``zoom_changed(float)`` with the new zoom (1.0 = 1:1).
+    Annotation or None (again after a command changed it);
+    ``zoom_changed(float)`` with the new zoom (1.0 = 1:1). Editing signals
+    and actions are on :attr:`editing`.
     """
 
     annotation_selected = Signal(object)
@@ -67,7 +73,10 @@ class CanvasView(QGraphicsView):
         self._press_pos: QPointF | None = None
         self._panned = False
         self._scene.selection_changed.connect(self._on_selection_changed)
+        self._scene.selection_edited.connect(self._on_selection_changed)
         self._scene.changed.connect(self._on_scene_changed)
+        #: Selection gestures, box drags, keys and the context menu: commands on the history.
+        self.editing = CanvasEditing(self)
 
     # ---- showing images -----------------------------------------------------------
     @property
@@ -80,15 +89,20 @@ class CanvasView(QGraphicsView):
         scene = self._scene
         new = ds is not scene.ds or image is not scene.image
         old_size = scene.image_rect.size()
+        if new:
+            self.editing.cancel(quiet=True)
         scene.show_image(ds, image, qimage, view_state, note)
         if new or (self._fitted and scene.image_rect.size() != old_size):
             self.fit()
         else:
             self.setSceneRect(scene.image_rect)
+        self.editing.refresh_actions()
 
     def clear(self) -> None:
         """Show nothing."""
+        self.editing.cancel(quiet=True)
         self._scene.clear_image()
+        self.editing.refresh_actions()
         self.viewport().setToolTip("")
         self.viewport().update()
 
@@ -175,6 +189,10 @@ class CanvasView(QGraphicsView):
 
     def _on_selection_changed(self, anns: list) -> None:
         self.annotation_selected.emit(anns[0] if anns else None)
+        hovered = self._scene.hovered_annotation()
+        if hovered is not None:  # what the mouse can do with it has changed
+            self.viewport().setToolTip(annotation_tooltip(self._scene.ds, hovered,
+                                                          self.editing.tooltip_hint(hovered)))
 
     def cycle(self, step: int = 1) -> Annotation | None:
         """Select the next (or previous) visible annotation and bring it into view."""
@@ -198,39 +216,55 @@ class CanvasView(QGraphicsView):
                                          QRectF(self.viewport().rect()))
 
     # ---- mouse -------------------------------------------------------------------------
+    def click_at(self, view_pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
+        """A click: select what is under the point (Ctrl toggles, Shift adds), or clear."""
+        ann = self.annotation_at(view_pos)
+        ctrl = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        if ann is None:
+            if not (ctrl or shift):
+                self.select_annotation(None)
+            return
+        selected = self._scene.selected_annotations()
+        if ctrl and ann in selected:
+            selected.remove(ann)
+        elif ctrl or shift:
+            if ann not in selected:
+                selected.append(ann)
+        else:
+            selected = [ann]
+        self._scene.set_selected_annotations(selected)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        button = event.button()
-        pos = event.position()
-        if button == Qt.MouseButton.MiddleButton:
-            self._start_pan(pos)
+        if self.editing.mouse_press(event):
             event.accept()
             return
-        if button == Qt.MouseButton.LeftButton:
-            ann = self.annotation_at(pos)
-            if ann is not None:
-                selected = self._scene.selected_annotations()
-                if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-                    if ann in selected:
-                        selected.remove(ann)
-                    else:
-                        selected.append(ann)
-                    self._scene.set_selected_annotations(selected)
-                else:
-                    self.select_annotation(ann)
-            else:
-                self._start_pan(pos)
-            self.setFocus(Qt.FocusReason.MouseFocusReason)
+        button = event.button()
+        pos = event.position()
+        if button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            # A left press becomes a click (selection) on release, or a pan once dragged.
+            self._start_pan(pos)
+            if button == Qt.MouseButton.LeftButton:
+                self.setFocus(Qt.FocusReason.MouseFocusReason)
             event.accept()
             return
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        # A quick second press (select, then drag at once) is a press like any other.
+        self.mousePressEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.editing.mouse_move(event):
+            event.accept()
+            return
         pos = event.position()
         if self._pan_from is not None:
             delta = pos - self._pan_from
             if not self._panned and (abs(pos.x() - self._press_pos.x()) > CLICK_SLOP
                                      or abs(pos.y() - self._press_pos.y()) > CLICK_SLOP):
                 self._panned = True
+                self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             if self._panned:
                 self._pan_from = pos
                 h, v = self.horizontalScrollBar(), self.verticalScrollBar()
@@ -243,42 +277,55 @@ class CanvasView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.editing.mouse_release(event):
+            event.accept()
+            return
         if self._pan_from is not None and event.button() in (Qt.MouseButton.LeftButton,
                                                              Qt.MouseButton.MiddleButton):
-            clicked_empty = not self._panned and event.button() == Qt.MouseButton.LeftButton
+            clicked = not self._panned and event.button() == Qt.MouseButton.LeftButton
             self._pan_from = None
             self._press_pos = None
             self._panned = False
             self.viewport().unsetCursor()
-            if clicked_empty and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-                self.select_annotation(None)
+            if clicked:
+                self.click_at(event.position(), event.modifiers())
             self._update_hover(event.position(), event.globalPosition().toPoint())
             event.accept()
             return
         super().mouseReleaseEvent(event)
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        menu = self.editing.context_menu(QPointF(event.pos()))
+        event.accept()
+        if menu is not None:
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(event.globalPos())
+
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
         self._scene.set_hovered_annotation(None)
         self.viewport().setToolTip("")
+        self.editing.hover(None, None)
         super().leaveEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        # A drag whose release may never arrive here is dropped, not half done.
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self.editing.cancel()
+        super().focusOutEvent(event)
 
     def _start_pan(self, pos: QPointF) -> None:
         self._pan_from = pos
         self._press_pos = pos
         self._panned = False
-        self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
 
     def _update_hover(self, pos: QPointF, global_pos: QPoint | None = None) -> None:
         ann = self.annotation_at(pos)
+        self.editing.hover(pos, ann)
         if ann is self._scene.hovered_annotation():
             return
         self._scene.set_hovered_annotation(ann)
-        text = annotation_tooltip(self._scene.ds, ann) if ann is not None else ""
+        text = annotation_tooltip(self._scene.ds, ann, self.editing.tooltip_hint(ann)) if ann is not None else ""
         self.viewport().setToolTip(text)
-        if ann is not None:
-            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
-        else:
-            self.viewport().unsetCursor()
         if QToolTip.isVisible():
             if text and global_pos is not None:
                 QToolTip.showText(global_pos, text, self.viewport())
@@ -294,6 +341,11 @@ class CanvasView(QGraphicsView):
 
     # ---- keys ------------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
+        # Keys the canvas acts on win over window shortcuts ("1" is also "actual size").
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if self.editing.wants_key(event):
+                event.accept()
+                return True
         # Tab would move the focus to the next widget; here it steps through annotations.
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
@@ -305,8 +357,7 @@ class CanvasView(QGraphicsView):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Escape and self._scene.selected_annotations():
-            self.select_annotation(None)
+        if self.editing.key_press(event):
             event.accept()
             return
         super().keyPressEvent(event)
