@@ -167,11 +167,11 @@ class CanvasEditing(QObject):
         selected = self.scene.selected_annotations()
         has_image = self.scene.image is not None and self.dataset is not None
         self.select_all_action.setEnabled(has_image)
+        self.delete_image_action.setEnabled(self._shown_image() is not None)
         self.clear_selection_action.setEnabled(bool(selected))
         self.delete_action.setEnabled(bool(selected))
         self.delete_action.setText("&Delete Annotation" if len(selected) <= 1
                                    else f"&Delete {len(selected)} Annotations")
-        self.delete_image_action.setEnabled(has_image)
 
     def _set_hint(self, text: str) -> None:
         if text != self._hint:
@@ -235,10 +235,18 @@ class CanvasEditing(QObject):
         self.set_category(ds.categories[number - 1].get("id"))
         return True
 
+    def _shown_image(self) -> dict | None:
+        """The image shown, while it is still part of the dataset."""
+        image, ds = self.scene.image, self.dataset
+        if image is None or ds is None or ds.image(image.get("id")) is not image:
+            return None
+        return image
+
     def request_delete_image(self) -> None:
-        if self.scene.image is not None and self.dataset is not None:
+        image = self._shown_image()
+        if image is not None:
             self.cancel(quiet=True)
-            self.delete_image_requested.emit(self.scene.image)
+            self.delete_image_requested.emit(image)
 
     # ---- keys ---------------------------------------------------------------------------
     def _key_job(self, event: QKeyEvent) -> Any:

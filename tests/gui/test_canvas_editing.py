@@ -443,6 +443,12 @@ def test_delete_image_asks_the_window(windowed, qtbot):
         qtbot.keyClick(view, Qt.Key.Key_Delete, CTRL)
     assert signal.args == [ds.image(1)]
     assert ds.history.texts() == []  # the window pushes the command
+    from cocoview.model.commands import delete_images
+    ds.history.push(delete_images(ds, [ds.image(1)]))
+    heard = []
+    view.editing.delete_image_requested.connect(heard.append)
+    view.editing.delete_image_action.trigger()  # still shown until the next image arrives
+    assert heard == []
     view.clear()
     assert not view.editing.delete_image_action.isEnabled()
 
