@@ -25,6 +25,7 @@ from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
 from cocoview.gui.settings import Settings
 from cocoview.gui.view_toolbar import ViewToolBar
+from cocoview.model.commands import delete_images
 from cocoview.model.dataset import Dataset
 from cocoview.model.image_paths import ImageLocator
 from cocoview.model.view_state import ViewState
@@ -98,6 +99,15 @@ class MainWindow(QMainWindow):
         categories_menu.addActions(self.categories.actions_for_menu())
         self.categories.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.categories.colors_changed.connect(self._on_category_colors_changed)
+        editing = self.canvas.editing
+        edit_menu = self.menus.edit_menu
+        edit_menu.addSeparator()
+        edit_menu.addActions([editing.select_all_action, editing.clear_selection_action, editing.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(editing.delete_image_action)
+        editing.delete_image_requested.connect(self.delete_image)
+        editing.hint_changed.connect(
+            lambda text: self.statusBar().showMessage(text) if text else self.statusBar().clearMessage())
         self.undo_action, self.redo_action = self.menus.undo_action, self.menus.redo_action
         self._update_undo_actions()
         self.resizeDocks([self.tree_dock, self.inspector_dock], [300, 360], Qt.Orientation.Horizontal)
@@ -235,6 +245,21 @@ class MainWindow(QMainWindow):
         self._update_undo_actions()
         self.update_title()
         self._update_status()
+
+    def delete_image(self, image: dict) -> None:
+        """Remove an image and its annotations (one undo step), then show its neighbour."""
+        if self.dataset is None or image is None:
+            return
+        pos = self.position_of(image)
+        self.dataset.history.push(delete_images(self.dataset, [image]))
+        remaining = self.tree.ordered_images()
+        if remaining:
+            self.show_image(remaining[min(max(pos, 0), len(remaining) - 1)])
+        else:
+            self.current_image = None
+            self.canvas.clear()
+            self.inspector.clear()
+            self._update_status()
 
     def update_title(self) -> None:
         path = self.dataset.path if self.dataset is not None else None

@@ -177,3 +177,18 @@ def test_about_names_versions(window):
     text = window.menus.about_text()
     assert f"PySide6 {PySide6.__version__}" in text and f"numpy {numpy.__version__}" in text
     assert "Qt 6." in text and "pycocotools 2." in text
+
+
+def test_delete_current_image_moves_on_and_undo_brings_it_back(qtbot, window, corpus):
+    open_and_wait(qtbot, window, corpus / "labelme/examples/instance_segmentation/data_dataset_coco/annotations.json")
+    ds = window.dataset
+    first, second = window.tree.ordered_images()[:2]
+    n = len(ds.annotations)
+    gone = len(ds.annotations_of_image(first["id"]))
+    window.canvas.editing.delete_image_action.trigger()
+    assert len(ds.images) == 2 and len(ds.annotations) == n - gone
+    assert window.current_image is second
+    assert window.undo_action.text().startswith("&Undo Delete image")
+    window.undo_action.trigger()
+    assert len(ds.images) == 3 and len(ds.annotations) == n
+    assert first in window.tree.ordered_images()
