@@ -4,7 +4,6 @@ and the category editor (rename, ids, merge, delete, add, renumber, label map).
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable
 
 import shiboken6
@@ -23,6 +22,7 @@ from cocoview.model.errors import CocoError
 from cocoview.model.history import Command
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
+from cocoview.gui.model_events import weak_call
 
 
 class _SortProxy(QSortFilterProxyModel):
@@ -31,18 +31,6 @@ class _SortProxy(QSortFilterProxyModel):
     def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802 (Qt name)
         model = self.sourceModel()
         return model.sort_key(left.row(), left.column()) < model.sort_key(right.row(), right.column())
-
-
-def _weak_call(obj: Any, method: str) -> Callable[..., None]:
-    """A model-event callback that does not keep the widget alive."""
-    ref = weakref.ref(obj)
-
-    def call(**kwargs: Any) -> None:
-        target = ref()
-        if target is not None and shiboken6.isValid(target):
-            getattr(target, method)(**kwargs)
-
-    return call
 
 
 class CategoryColorChoices:
@@ -328,7 +316,7 @@ class CategoriesView(QWidget):
         if dataset is not None:
             for event, method in ((dataset.events.categories_changed, "_on_categories_changed"),
                                   (colors_for(dataset).events.changed, "_on_colors_changed")):
-                callback = _weak_call(self, method)
+                callback = weak_call(self, method)
                 event.connect(callback)
                 self._listeners.append((event, callback))
         self._update_summary()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 from typing import Any, Callable, Hashable, Iterable
 
 import shiboken6
@@ -30,6 +29,7 @@ from cocoview.gui.colors import colors_for
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
+from cocoview.gui.model_events import weak_call
 
 IMAGE_Z = -1e30
 SELECTION_Z = 1e29
@@ -42,18 +42,6 @@ HALO = QColor(255, 255, 255, 240)
 SHADOW = QColor(0, 0, 0, 110)
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 IGNORES_TRANSFORMATIONS = QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
-
-
-def _weak_call(obj: Any, method: str) -> Callable[..., None]:
-    """A callback that calls ``obj.method`` while obj lives (no strong reference)."""
-    ref = weakref.ref(obj)
-
-    def call(**kwargs: Any) -> None:
-        target = ref()
-        if target is not None and shiboken6.isValid(target):
-            getattr(target, method)(**kwargs)
-
-    return call
 
 
 def _positive(value: Any) -> int | None:
@@ -462,7 +450,7 @@ class AnnotationScene(QGraphicsScene):
                                     (events.annotations_changed, "_on_annotations_changed"),
                                     (events.categories_changed, "_on_categories_changed"),
                                     (colors_for(ds).events.changed, "_on_colors_changed")):
-                    callback = _weak_call(self, name)
+                    callback = weak_call(self, name)
                     event.connect(callback)
                     self._ds_listeners.append((event, callback))
         if view_state is not self.view_state:
@@ -471,7 +459,7 @@ class AnnotationScene(QGraphicsScene):
             self.view_state = view_state
             self._state_listener = None
             if view_state is not None:
-                self._state_listener = _weak_call(self, "_on_view_state_changed")
+                self._state_listener = weak_call(self, "_on_view_state_changed")
                 view_state.events.changed.connect(self._state_listener)
                 self._sync_state()
                 self._apply_visibility()

@@ -231,43 +231,31 @@ class Dataset:
         before = [(a, a.snapshot()) for a in anns]
         moved = [a for a, data in changes if id_key(data.get("image_id")) != id_key(a.image_id)
                  or id_key(data.get("category_id")) != id_key(a.category_id)]
-        self._unindex(moved)
-        for ann, data in changes:
-            ann.replace_data(data)
-        self._index(moved)
-        if anns:
-            self.events.annotations_changed.emit(annotations=anns)
+        self._change_annotations(anns, moved, lambda: [ann.replace_data(data) for ann, data in changes])
         return before
 
     def _patch_annotations(self, changes: list[tuple[Annotation, dict]]) -> list[tuple[Annotation, tuple]]:
         """Override some top-level fields of annotations (no decoding of their geometry)."""
-        anns = [a for a, _ in changes]
-        before = [(a, a.snapshot()) for a in anns]
+        before = [(a, a.snapshot()) for a, _ in changes]
         moved = [a for a, fields in changes
                  if ("image_id" in fields and id_key(fields["image_id"]) != id_key(a.image_id))
                  or ("category_id" in fields and id_key(fields["category_id"]) != id_key(a.category_id))]
-        bulk = len(moved) > _REBUILD_OVER and len(moved) * 4 > len(self.annotations)
-        if not bulk:
-            self._unindex(moved)
-        for ann, fields in changes:
-            ann.patch_fields(fields)
-        if bulk:
-            self._build_annotation_indexes()
-        else:
-            self._index(moved)
-        if anns:
-            self.events.annotations_changed.emit(annotations=anns)
+        self._change_annotations([a for a, _ in changes], moved,
+                                 lambda: [ann.patch_fields(fields) for ann, fields in changes])
         return before
 
     def _restore_annotations(self, before: list[tuple[Annotation, tuple]]) -> None:
-        anns = [a for a, _ in before]
         moved = [a for a, snap in before if id_key(snap[1]) != id_key(a.image_id)
                  or id_key(snap[2]) != id_key(a.category_id)]
+        self._change_annotations([a for a, _ in before], moved,
+                                 lambda: [ann.restore(snap) for ann, snap in before])
+
+    def _change_annotations(self, anns: list[Annotation], moved: list[Annotation], apply) -> None:
+        """Run ``apply`` and keep the indexes current for the ``moved`` annotations."""
         bulk = len(moved) > _REBUILD_OVER and len(moved) * 4 > len(self.annotations)
         if not bulk:
             self._unindex(moved)
-        for ann, snap in before:
-            ann.restore(snap)
+        apply()
         if bulk:
             self._build_annotation_indexes()
         else:
