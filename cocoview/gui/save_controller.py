@@ -17,17 +17,19 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QProgressBar, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QProgressBar, QWidget
 
 from cocoview.model.dataset import Dataset
 from cocoview.model.errors import CocoError
 from cocoview.model.history import History
-from cocoview.model.journal import (Basis, JournalInfo, Snapshot, SourceIdentity, find_journal, list_journals,
-                                    remove_journal, restore, set_aside, write_journal)
+from cocoview.model.journal import (Basis, JournalInfo, Snapshot, SnapshotBuilder, SourceIdentity, find_journal,
+                                    list_journals, remove_journal, restore, set_aside, write_journal)
 from cocoview.model.writer import save_dataset
 
 #: how long after the last change the journal is written
 JOURNAL_DELAY_MS = 2000
+#: annotations copied per step of a journal snapshot (a few milliseconds each)
+SNAPSHOT_SLICE = 50_000
 
 Button = QMessageBox.StandardButton
 
@@ -118,6 +120,7 @@ class SaveController(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cocoview-save")
         self._pending: list[Future] = []
         self._restore_on_load: str | None = None
+        self._builder: SnapshotBuilder | None = None
         self._offered_others = False
 
         self.save_action = QAction("&Save", self)
@@ -166,6 +169,8 @@ class SaveController(QObject):
         """Track ``dataset`` (just read, not yet shown). Returns True if unsaved
         changes recorded for its file were restored into it."""
         old = self._session
+        if old is not None and old.dataset is dataset:
+            return False
         if old is not None:
             old.dataset.history.events.changed.disconnect(self._on_history_changed)
         self._journal_timer.stop()
@@ -292,15 +297,31 @@ class SaveController(QObject):
 
     def _start_save(self, path: str) -> bool:
         session = self._session
-        ds = session.dataset
-        snapshot = Snapshot(ds)
-        result = _SaveResult(session, path, self._changes)
+        self._builder = None  # a journal snapshot in progress: the end of the save writes one
         self._set_busy(True, f"Saving {os.path.basename(path)}")
+        builder = SnapshotBuilder(session.dataset, SNAPSHOT_SLICE)
+        self._continue_save(builder, session, path, self._changes)
+        return True
+
+    def _continue_save(self, builder: SnapshotBuilder, session: _Session, path: str, changes_at_start: int) -> None:
+        """Take the snapshot a slice at a time between events, then write it on the worker."""
+        if self._session is not session:
+            self._set_busy(False)
+            self.save_failed.emit(f"{path}: not saved: another dataset was opened")
+            return
+        if self._changes != changes_at_start:  # an edit got through: start again from that state
+            builder = SnapshotBuilder(session.dataset, SNAPSHOT_SLICE)
+            changes_at_start = self._changes
+        snapshot = builder.step()
+        if snapshot is None:
+            self._on_save_progress(0.1 * builder.fraction)
+            QTimer.singleShot(0, self, lambda: self._continue_save(builder, session, path, changes_at_start))
+            return
+        result = _SaveResult(session, path, changes_at_start)
 
         def job() -> None:
-            # Jobs run one at a time, so no journal is written while origins are renumbered.
             try:
-                snapshot.pack(lambda f: self._save_progress.emit(0.6 * f))
+                snapshot.pack(lambda f: self._save_progress.emit(0.1 + 0.5 * f))
                 self._save_progress.emit(-1.0)
                 save_dataset(snapshot, path)
                 try:
@@ -317,8 +338,7 @@ class SaveController(QObject):
 
         if self._submit(job) is None:
             self._set_busy(False)
-            return False
-        return True
+            self.save_failed.emit(f"{path}: not saved: the window is closing")
 
     def _on_save_progress(self, fraction: float) -> None:
         if fraction < 0:
@@ -414,7 +434,7 @@ class SaveController(QObject):
             if session.dataset.history.is_clean or session.discarded:
                 self._remove_journal(session.dataset.path)
             else:
-                self.write_journal_now()
+                self.write_journal_now(at_once=True)
         self.wait()
         self._executor.shutdown(wait=True)
 
@@ -426,9 +446,15 @@ class SaveController(QObject):
             session.basis = None
             self._journal_done.emit("", f"cannot record unsaved changes: {e}")
 
-    def write_journal_now(self) -> None:
-        """Record the current edits (or remove the record when there are none)."""
+    def write_journal_now(self, at_once: bool = False) -> None:
+        """Record the current edits (or remove the record when there are none).
+
+        The snapshot is taken a slice at a time between events (each a few
+        milliseconds), then encoded and written on the worker thread; an edit
+        meanwhile abandons it (the edit schedules the next one).
+        """
         session = self._session
+        self._builder = None
         if session is None or not self.recovery_dir or not session.dataset.path:
             return
         ds = session.dataset
@@ -437,7 +463,19 @@ class SaveController(QObject):
             return
         if self._busy:
             return  # the end of the save writes it
-        snapshot = Snapshot(ds)
+        builder = SnapshotBuilder(ds, len(ds.annotations) + 1 if at_once else SNAPSHOT_SLICE)
+        self._builder = builder
+        self._continue_snapshot(builder, session, self._changes)
+
+    def _continue_snapshot(self, builder: SnapshotBuilder, session: _Session, changes_at_start: int) -> None:
+        if self._builder is not builder or self._session is not session or self._changes != changes_at_start:
+            return
+        snapshot = builder.step()
+        if snapshot is None:
+            QTimer.singleShot(0, self, lambda: self._continue_snapshot(builder, session, changes_at_start))
+            return
+        self._builder = None
+        ds = session.dataset
         changes = unsaved_changes(ds.history)
         generation = self._generation
         folder = self.recovery_dir
@@ -486,13 +524,19 @@ class SaveController(QObject):
                 return False
             if answer != Button.Yes:
                 return False
+        if isinstance(self.window, QMainWindow):
+            self.window.statusBar().showMessage(f"Restoring unsaved changes to {info.file_name}…")
+            self.window.statusBar().repaint()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             restore(info, dataset=dataset)
         except CocoError as e:
+            QApplication.restoreOverrideCursor()
             kept = set_aside(info)
             note = f"\n\nThe record of those changes was kept as {kept}." if kept else ""
             self.show_error("Cannot restore unsaved changes", f"{e}{note}")
             return False
+        QApplication.restoreOverrideCursor()
         self.restored.emit(dataset)
         if isinstance(self.window, QMainWindow):
             self.window.statusBar().showMessage(

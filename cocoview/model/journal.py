@@ -128,14 +128,15 @@ class Snapshot:
     ``absent_keys``, ``path``); call :meth:`pack` first.
     """
 
-    def __init__(self, ds: "Dataset") -> None:
-        anns = ds.annotations
-        with gc_paused():
-            #: per annotation, in document order: Raw, (Raw, patch) or dict
-            self.items: list[Any] = [(a.raw if a.patch is None else (a.raw, a.patch)) if a.data is None
-                                     else a.data for a in anns]
+    def __init__(self, ds: "Dataset", items: list[Any] | None = None,
+                 annotations: list[Annotation] | None = None) -> None:
+        if items is None or annotations is None:
+            annotations = list(ds.annotations)
+            items = _items_of(annotations)
+        #: per annotation, in document order: Raw, (Raw, patch) or dict
+        self.items: list[Any] = items
         #: the annotation objects, in the same order
-        self.annotations: list[Annotation] = list(anns)
+        self.annotations: list[Annotation] = annotations
         top: dict[str, Any] = {}
         for key, value in ds.top_level.items():
             if key == "annotations":
@@ -173,6 +174,43 @@ class Snapshot:
             if progress is not None:
                 progress(min(start + _PACK_CHUNK, n) / n)
         self.top_level["annotations"] = chunks
+
+
+def _items_of(anns: list[Annotation]) -> list[Any]:
+    with gc_paused():
+        return [(a.raw if a.patch is None else (a.raw, a.patch)) if a.data is None else a.data for a in anns]
+
+
+class SnapshotBuilder:
+    """Takes a :class:`Snapshot` a slice of annotations at a time.
+
+    Each :meth:`step` takes a few milliseconds even at 800k annotations, so a
+    GUI can take a snapshot between events. The dataset must not change
+    between the steps (the caller starts again when it does).
+    """
+
+    def __init__(self, ds: "Dataset", chunk: int = 50_000) -> None:
+        self.ds = ds
+        self.chunk = max(1, chunk)
+        self._live = ds.annotations
+        self._items: list[Any] = []
+        self._annotations: list[Annotation] = []
+        self._done = 0
+
+    @property
+    def fraction(self) -> float:
+        """How much of the annotations the steps so far took."""
+        return self._done / len(self._live) if self._live else 1.0
+
+    def step(self) -> Snapshot | None:
+        """Take the next slice; the snapshot once complete, else None."""
+        part = self._live[self._done:self._done + self.chunk]
+        self._items.extend(_items_of(part))
+        self._annotations.extend(part)
+        self._done += len(part)
+        if self._done < len(self._live):
+            return None
+        return Snapshot(self.ds, self._items, self._annotations)
 
 
 def _item_annotation(item: Any) -> Annotation:
@@ -252,15 +290,19 @@ class Basis:
         else:
             out = list(snapshot.items)
         m = len(positions) if positions is not None else n
+        used = bytearray(n)  # a position stands for one annotation at most
         for i, x in enumerate(out):
+            if type(x) is int:
+                if not used[x]:
+                    used[x] = 1
+                    continue
+                x = snapshot.items[i]
             kind = type(x)
-            if kind is int:
-                continue
             o = snapshot.annotations[i].origin
             p = -1
             if type(o) is int and 0 <= o < m:
                 p = positions[o] if positions is not None else o
-            there = items[p] if 0 <= p < n else None
+            there = items[p] if 0 <= p < n and not used[p] else None
             if kind is raw_type:
                 out[i] = p if there is x else [_raw_text(x), None]
             elif kind is tuple:
@@ -271,8 +313,14 @@ class Basis:
                     out[i] = [p, patch]
                 else:
                     out[i] = [_raw_text(raw), patch]
+                    continue
             elif there is x:
                 out[i] = p  # an edited object saved in that file, unchanged since
+            else:
+                out[i] = x
+                continue
+            if type(out[i]) is int or type(out[i][0]) is int:
+                used[p] = 1
         return out
 
 

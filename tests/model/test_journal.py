@@ -5,6 +5,7 @@ import os
 import tempfile
 
 import msgspec
+import msgspec.structs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from cocoview.model import commands as C
 from cocoview.model.dataset import Dataset
 from cocoview.model.errors import CocoError
-from cocoview.model.journal import (Basis, Snapshot, SourceIdentity, find_journal, journal_path, list_journals,
+from cocoview.model.journal import (Basis, Snapshot, SnapshotBuilder, SourceIdentity, find_journal, journal_path, list_journals,
                                     read_info, remove_journal, restore, set_aside, write_journal)
 from cocoview.model.writer import encode_document, save_dataset
 
@@ -280,6 +281,27 @@ def test_restore_matches_after_any_edits_and_saves(doc, script, indent):
         assert encoded(back) == encoded(ds)
         back.history.undo()
         assert encoded(back) == encoded(Dataset.load(source))  # undo: the file as on disk
+
+
+def test_a_position_stands_for_one_annotation_only(ds, tmp_path):
+    basis = Basis.as_read(Snapshot(ds))
+    twin = msgspec.structs.replace(ds.annotations[1])  # shares the bytes and the origin
+    ds.annotations.append(twin)
+    ds._build_indexes()
+    entries = body_of(write_journal(tmp_path, Snapshot(ds), basis))["top"]["annotations"]
+    assert entries[:4] == [0, 1, 2, 3] and isinstance(entries[4][0], str)
+    ds.history.push(C.rename_category(ds, ds.categories[0], "x"))
+    assert encoded(restore(write_journal(tmp_path, Snapshot(ds), basis))) == encoded(ds)
+
+
+def test_a_snapshot_taken_in_slices_is_the_same(ds):
+    ds.history.push(C.merge_categories(ds, [ds.category(7)], ds.category(9)))
+    builder = SnapshotBuilder(ds, chunk=3)
+    assert builder.step() is None and builder.fraction == 0.75
+    sliced = builder.step()
+    whole = Snapshot(ds)
+    assert sliced.items == whole.items and sliced.annotations == whole.annotations
+    assert sliced.top_level == whole.top_level
 
 
 def test_journal_body_is_plain_json_with_positions(ds, tmp_path):
