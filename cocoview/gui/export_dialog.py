@@ -100,7 +100,6 @@ class ExportDialog(QDialog):
 
         name = os.path.basename(dataset.path) if dataset.path else "dataset"
         self.setWindowTitle(f"Export Subset — {name}")
-        self.setObjectName("export_dialog")
 
         left = QVBoxLayout()
         left.setSpacing(10)
@@ -124,7 +123,6 @@ class ExportDialog(QDialog):
         self.progress_bar.setTextVisible(True)
         self.progress_bar.hide()
         self.status_label = QLabel()
-        self.status_label.setObjectName("export_status")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.hide()
@@ -225,7 +223,6 @@ class ExportDialog(QDialog):
         grid.addWidget(self.reindex_categories_check, 1, 0, 1, 2)
         self.id_map_check = QCheckBox("Write the old → new ids to")
         self.id_map_check.setChecked(True)
-        self.id_map_check.setToolTip("A JSON file with [old, new] pairs for images, annotations and categories")
         grid.addWidget(self.id_map_check, 2, 0, 1, 2)
         self.id_map_edit = QLineEdit()
         self.id_map_edit.setMinimumWidth(220)
@@ -260,7 +257,6 @@ class ExportDialog(QDialog):
         self.no_categories_button.clicked.connect(lambda: self._check_shown(False))
 
         self.category_list = QTreeWidget()
-        self.category_list.setObjectName("export_categories")
         self.category_list.setColumnCount(3)
         self.category_list.setHeaderLabels(["Category", "Id", "Annotations"])
         self.category_list.setRootIsDecorated(False)
@@ -308,7 +304,6 @@ class ExportDialog(QDialog):
         row = QHBoxLayout(box)
         row.setSpacing(4)
         self.output_edit = QLineEdit()
-        self.output_edit.setObjectName("export_output")
         self.output_edit.setMinimumWidth(380)
         self.output_browse = QPushButton("Browse…")
         self.output_browse.setAutoDefault(False)
@@ -319,7 +314,6 @@ class ExportDialog(QDialog):
 
     def _preview_frame(self) -> QFrame:
         frame = QFrame()
-        frame.setObjectName("export_preview")
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         frame.setAutoFillBackground(True)
         palette = frame.palette()
@@ -335,7 +329,6 @@ class ExportDialog(QDialog):
         v.setContentsMargins(12, 8, 12, 8)
         v.setSpacing(2)
         self.preview_label = QLabel()
-        self.preview_label.setObjectName("export_preview_counts")
         font = QFont(self.preview_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.1)
         font.setBold(True)
@@ -428,10 +421,8 @@ class ExportDialog(QDialog):
         on = renumbers and self.id_map_check.isChecked() and not busy
         self.id_map_edit.setEnabled(on)
         self.id_map_browse.setEnabled(on)
-        if not renumbers:
-            self.id_map_check.setToolTip("Nothing is renumbered: ids stay as they are")
-        else:
-            self.id_map_check.setToolTip("A JSON file with [old, new] pairs for images, annotations and categories")
+        self.id_map_check.setToolTip("A JSON file with [old, new] pairs for images, annotations and categories"
+                                     if renumbers else "Nothing is renumbered: ids stay as they are")
         if self._id_map_follows or not self.id_map_edit.text().strip():
             self._id_map_follows = True
             self.id_map_edit.setText(default_id_map_path(self.output_path()) if self.output_path() else "")
@@ -611,14 +602,6 @@ class ExportDialog(QDialog):
         if self._cancel is not None:
             self._cancel.set()
             self.progress_bar.setFormat("Cancelling…")
-
-    def wait(self, timeout: float | None = 30.0) -> bool:
-        """Block until the export in flight ends (tests)."""
-        thread = self._export_thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
         for widget in (self.image_radios[ALL], self.category_list, self.category_filter,

@@ -1,26 +1,14 @@
 """Unsaved edits recorded beside the file, so that a crash loses nothing.
 
-A journal describes a dataset's current document relative to the file it was
-read from (or last saved to): the top-level keys in order; images, categories
-and the other top-level values in full; and the annotations as a list whose
-entries are either the position of an annotation that is byte for byte as in
-that file, or the full object of an edited or new one. For a large file with a
-few edits this is a small fraction of the file, written in well under a second.
+A journal describes a dataset's document relative to the file it was read
+from (or last saved to): top-level keys in order; images, categories and other
+top-level values in full; annotations as positions in that file when their
+bytes are there unchanged, else in full (or as a patch over such a position).
 
-The pieces:
-
-- :class:`SourceIdentity` tells whether a file is still the one a journal
-  refers to (path, size, modification time, hash of its first and last MiB).
-- :class:`Snapshot` is a consistent copy of a dataset's document, taken on
-  the thread that edits (tens of milliseconds at 800k annotations) and
-  encoded anywhere: it serves saving (:meth:`Snapshot.pack`, then
-  ``writer.save_dataset(snapshot)``) and journaling.
-- :class:`Basis` knows which bytes sit at each position of the file; only
-  annotations whose bytes are verified there are written as positions.
-- :func:`write_journal`, :func:`find_journal`, :func:`list_journals`,
-  :func:`remove_journal` manage one journal per source path in a folder.
-- :func:`restore` reloads the source file and replays the journal as one
-  undoable step, leaving the dataset dirty so that the user saves it.
+:class:`SourceIdentity` tells whether the file is still the same;
+:class:`Snapshot` is a consistent copy of the document (for saving too);
+:class:`Basis` knows what each position of the file holds; :func:`write_journal`
+and :func:`restore` write and replay a journal, one per source path in a folder.
 """
 
 from __future__ import annotations
@@ -375,9 +363,9 @@ def write_journal(folder: str | os.PathLike, snapshot: Snapshot, basis: Basis, c
     """Write (atomically) the journal of ``snapshot`` relative to ``basis``; returns its path."""
     header = {"format": FORMAT, "version": VERSION, "source": basis.identity.to_dict(),
               "written_at": time.time(), "changes": int(changes), "pid": os.getpid(),
-              "host": socket.gethostname(), "stdlib": bool(snapshot.layout.stdlib),
-              "layout": {"indent": snapshot.layout.indent, "stdlib": bool(snapshot.layout.stdlib),
-                         "bom": bool(snapshot.layout.bom)}}
+              "host": socket.gethostname(), "layout": {"indent": snapshot.layout.indent,
+                                                       "stdlib": bool(snapshot.layout.stdlib),
+                                                       "bom": bool(snapshot.layout.bom)}}
     with gc_paused():
         top = dict(snapshot.top_level)
         top["annotations"] = basis.entries(snapshot)
@@ -386,6 +374,8 @@ def write_journal(folder: str | os.PathLike, snapshot: Snapshot, basis: Basis, c
             # NaN and Infinity: only Python's json keeps them.
             encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         else:
+            for key in ("images", "annotations"):
+                top[key] = _in_slices(top[key])
             encoded = _encode(body)
     folder = os.fspath(folder)
     try:
@@ -395,6 +385,17 @@ def write_journal(folder: str | os.PathLike, snapshot: Snapshot, basis: Basis, c
     path = journal_path(folder, basis.identity.path)
     write_atomic(path, _encode(header) + b"\n" + encoded)
     return path
+
+
+def _in_slices(values: list[Any]) -> list[msgspec.Raw]:
+    """A long list encoded a slice at a time (the same JSON once in a list).
+
+    Each slice is a short step, so other threads (a GUI) keep running.
+    """
+    out = []
+    for start in range(0, len(values), _PACK_CHUNK):
+        out.append(msgspec.Raw(_encode(values[start:start + _PACK_CHUNK])[1:-1]))
+    return out
 
 
 def _read_header(path: str, f) -> tuple[JournalInfo, dict]:
@@ -454,8 +455,6 @@ def remove_journal(folder: str | os.PathLike, source_path: str | os.PathLike) ->
     """Delete the journal of ``source_path``; True if there was one."""
     try:
         os.unlink(journal_path(folder, source_path))
-    except FileNotFoundError:
-        return False
     except OSError:
         return False
     return True
@@ -502,7 +501,7 @@ def restore(journal: str | os.PathLike | JournalInfo, dataset: "Dataset | None" 
         raise CocoError(f"{source}: the file changed since the unsaved changes were recorded at {info.when}"
                         f" ({change}); they cannot be restored")
     try:
-        body = json.loads(data) if header.get("stdlib") else _decode(data)
+        body = json.loads(data) if (header.get("layout") or {}).get("stdlib") else _decode(data)
     except (ValueError, msgspec.DecodeError) as e:
         raise CocoError(f"{path}: damaged recovery record ({e})") from None
     if dataset is None:
@@ -562,22 +561,23 @@ def _state_from_body(body: Any, ds: "Dataset", path: str) -> _State:
     originals = ds.annotations
     n = len(originals)
     used = bytearray(n)
+
+    def original(i: int, position: int) -> Annotation:
+        if not 0 <= position < n or used[position]:
+            raise damaged(f"annotation entry {i} points to position {position} of {n}")
+        used[position] = 1
+        return originals[position]
+
     annotations: list[Annotation] = []
     for i, entry in enumerate(top["annotations"]):
         if type(entry) is int:
-            if not 0 <= entry < n or used[entry]:
-                raise damaged(f"annotation entry {i} points to position {entry} of {n}")
-            used[entry] = 1
-            annotations.append(originals[entry])
+            annotations.append(original(i, entry))
         elif isinstance(entry, dict):
             annotations.append(Annotation.from_dict(entry))
         elif isinstance(entry, list) and len(entry) == 2 and (entry[1] is None or isinstance(entry[1], dict)):
             source, patch = entry
             if type(source) is int:
-                if not 0 <= source < n or used[source]:
-                    raise damaged(f"annotation entry {i} points to position {source} of {n}")
-                used[source] = 1
-                ann = msgspec.structs.replace(originals[source])
+                ann = msgspec.structs.replace(original(i, source))
             elif isinstance(source, str):
                 raw = msgspec.Raw(source.encode("utf-8"))
                 try:
@@ -630,21 +630,16 @@ def _apply(ds: "Dataset", state: _State) -> None:
     if state.layout is not None:
         ds.layout = state.layout
     ds._build_indexes()
-    kept_anns = {id(a) for a in state.annotations}
-    gone = [a for a in old_anns if id(a) not in kept_anns]
-    old_ids = {id(a) for a in old_anns}
-    new = [a for a in state.annotations if id(a) not in old_ids]
-    kept_images = {id(i) for i in state.images}
-    old_image_ids = {id(i) for i in old_images}
     events = ds.events
-    if gone:
-        events.annotations_removed.emit(annotations=gone)
-    removed_images = [i for i in old_images if id(i) not in kept_images]
-    if removed_images:
-        events.images_removed.emit(images=removed_images)
-    added_images = [i for i in state.images if id(i) not in old_image_ids]
-    if added_images:
-        events.images_added.emit(images=added_images)
-    if new:
-        events.annotations_added.emit(annotations=new)
+    for event, key, items in ((events.annotations_removed, "annotations", _not_in(old_anns, state.annotations)),
+                              (events.images_removed, "images", _not_in(old_images, state.images)),
+                              (events.images_added, "images", _not_in(state.images, old_images)),
+                              (events.annotations_added, "annotations", _not_in(state.annotations, old_anns))):
+        if items:
+            event.emit(**{key: items})
     events.categories_changed.emit()
+
+
+def _not_in(items: list, others: list) -> list:
+    present = {id(x) for x in others}
+    return [x for x in items if id(x) not in present]
