@@ -17,12 +17,14 @@ from cocoview.gui.categories_view import CategoriesView
 from cocoview.gui.colors import category_color
 from cocoview.gui.dataset_loader import DatasetLoader
 from cocoview.gui.dataset_tree_view import DatasetTreeView
+from cocoview.gui.export_dialog import ExportDialog
 from cocoview.gui.findings_index import FindingsIndex
 from cocoview.gui.history_view import HistoryView
 from cocoview.gui.main_menus import MainMenus
 from cocoview.gui.image_findings import image_findings
 from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
+from cocoview.gui.save_controller import SaveController, default_recovery_dir
 from cocoview.gui.settings import Settings
 from cocoview.gui.view_toolbar import ViewToolBar
 from cocoview.model.commands import delete_images
@@ -109,6 +111,14 @@ class MainWindow(QMainWindow):
         editing.hint_changed.connect(
             lambda text: self.statusBar().showMessage(text) if text else self.statusBar().clearMessage())
         self.undo_action, self.redo_action = self.menus.undo_action, self.menus.redo_action
+        self.saver = SaveController(self, default_recovery_dir(self.settings), open_file=self.open_file)
+        self.saver.path_changed.connect(lambda _path: self.update_title())
+        self.saver.busy_changed.connect(self._on_saving)
+        file_menu, quit_action = self.menus.file_menu, self.menus.quit_action
+        file_menu.insertActions(quit_action, [self.saver.save_action, self.saver.save_as_action])
+        self.export_action = self.menus.action(file_menu, "&Export Subset…", self.export_subset, "Ctrl+E")
+        file_menu.insertAction(quit_action, self.export_action)
+        file_menu.insertSeparator(quit_action)
         self._update_undo_actions()
         self.resizeDocks([self.tree_dock, self.inspector_dock], [300, 360], Qt.Orientation.Horizontal)
         self._restore_window_state()
@@ -161,6 +171,8 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str, images_dir: str | None = None) -> None:
         """Start loading ``path``; the current dataset stays until it is ready."""
+        if not self.saver.maybe_save():
+            return
         self.images_dir_override = images_dir
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat(f"Opening {os.path.basename(path)} %p%")
@@ -198,6 +210,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(path)
 
     def set_dataset(self, dataset: Dataset, images_dir: str | None = None) -> None:
+        self.saver.set_dataset(dataset)  # may restore unsaved edits before the views see it
         if self.dataset is not None:
             self.dataset.events.categories_changed.disconnect(self._update_status)
             self.dataset.history.events.changed.disconnect(self._on_history_changed)
@@ -260,6 +273,26 @@ class MainWindow(QMainWindow):
             self.canvas.clear()
             self.inspector.clear()
             self._update_status()
+
+    def _on_saving(self, busy: bool) -> None:
+        """No edits while a save takes its snapshot and writes."""
+        for widget in (self.canvas, self.categories_dock, self.history_dock):
+            widget.setEnabled(not busy)
+        for action in self.menus.edit_menu.actions():
+            action.setEnabled(not busy)
+        if not busy:
+            self._update_undo_actions()
+            self.canvas.editing.refresh_actions()
+
+    def export_subset(self) -> None:
+        if self.dataset is None:
+            return
+        filtered = self.tree.ordered_images() if not self.tree.current_filter().is_empty() else None
+        selected = [self.current_image] if self.current_image is not None else None
+        dialog = ExportDialog(self.dataset, filtered, selected, self.view_state.min_score, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.export_dialog = dialog
 
     def update_title(self) -> None:
         path = self.dataset.path if self.dataset is not None else None
@@ -423,6 +456,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.saver.maybe_save():
+            event.ignore()
+            return
+        self.saver.close()
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.loader.cancel()
         super().closeEvent(event)

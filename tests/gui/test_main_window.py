@@ -4,7 +4,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtWidgets import QGraphicsPixmapItem
+from PySide6.QtWidgets import QGraphicsPixmapItem, QMessageBox
 
 from cocoview.gui.colors import category_color
 from cocoview.gui.main_window import MainWindow
@@ -17,6 +17,7 @@ KERAS = "keras-retinanet-test-data/coco/annotations/instances_val2017.json"
 def window(qtbot, tmp_path):
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     w = MainWindow(settings)
+    w.saver.ask = lambda box: QMessageBox.StandardButton.Discard  # unsaved-changes questions
     w.resize(1200, 800)
     qtbot.addWidget(w)
     w.show()
@@ -192,3 +193,30 @@ def test_delete_current_image_moves_on_and_undo_brings_it_back(qtbot, window, co
     window.undo_action.trigger()
     assert len(ds.images) == 3 and len(ds.annotations) == n
     assert first in window.tree.ordered_images()
+
+
+def test_edit_save_and_export_from_the_window(qtbot, window, corpus, tmp_path):
+    import shutil
+
+    from pycocotools.coco import COCO
+
+    from cocoview.model import commands
+    src = tmp_path / "data.json"
+    shutil.copy(corpus / KERAS, src)
+    open_and_wait(qtbot, window, src)
+    ds = window.dataset
+    ds.history.push(commands.rename_category(ds, ds.categories[0], "human"))
+    assert window.isWindowModified()
+    with qtbot.waitSignal(window.saver.saved, timeout=15000):
+        window.saver.save_action.trigger()
+    assert not window.isWindowModified()
+    assert json.loads(src.read_text())["categories"][0]["name"] == "human"
+    window.export_action.trigger()
+    dialog = window.export_dialog
+    assert dialog.isVisible()
+    out = tmp_path / "subset.json"
+    dialog.output_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=15000):
+        dialog.export()
+    assert len(COCO(str(out)).anns) == 19
+    assert json.loads(out.read_text())["categories"][0]["name"] == "human"
