@@ -46,7 +46,7 @@ def default_recovery_dir(settings=None) -> str:
 
 def unsaved_changes(history: History) -> int:
     """How many steps separate the dataset from its saved state."""
-    clean = getattr(history, "_clean_at", 0)
+    clean = history.clean_index
     if clean is None:  # the saved state was undone and replaced
         return max(history.index, 1)
     return abs(history.index - clean)

@@ -36,7 +36,7 @@ class ExportOptions:
     """What to write. ``None`` means no restriction."""
 
     image_ids: Iterable[Any] | None = None
-    categories: Iterable[Any] | None = None   # category ids or names
+    categories: Iterable[Any] | None = None   # category ids, names or category dicts
     min_score: float | None = None            # annotations without a score are kept
     drop_empty: bool = False                  # drop images left without annotations
     reindex: bool = False                     # images and annotations from start_id
@@ -66,6 +66,10 @@ def resolve_categories(ds: "Dataset", tokens: Iterable[Any]) -> list[dict]:
         by_name.setdefault(str(cat.get("name")), cat)
     found: list[dict] = []
     for token in tokens:
+        if isinstance(token, dict):  # a category of this dataset, as the window passes them
+            if all(token is not c for c in found):
+                found.append(token)
+            continue
         cat = by_name.get(str(token)) if isinstance(token, str) else None
         if cat is None:
             cat = ds.category(token)

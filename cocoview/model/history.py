@@ -83,6 +83,11 @@ class History:
         return self._clean_at == len(self._done)
 
     @property
+    def clean_index(self) -> int | None:
+        """How many commands were done at the last save (None: that state is gone)."""
+        return self._clean_at
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._done)
 

@@ -42,6 +42,7 @@ class Layout:
     indent: int = 0           # 0: compact
     stdlib: bool = False      # needs Python's json (NaN, Infinity)
     bom: bool = False
+    tail: bytes = b""         # white space after the document (often a newline)
 
 
 @dataclass
@@ -128,6 +129,8 @@ def parse_bytes(data: bytes | bytearray, name: str, steps: _Steps | None = None)
         raise CocoError(f"{name}: the file is empty")
     layout = detect_layout(data)
     layout.bom = bom
+    end = data[-64:]
+    layout.tail = bytes(end[len(end.rstrip(b" \t\r\n")):])
     first = data[start:start + 1]
     if first == b"[":
         _refuse_list(data, name)

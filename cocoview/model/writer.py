@@ -63,6 +63,7 @@ def encode_document(top: dict[str, Any], layout: Layout | None = None,
         out = b"".join(pieces)
         if layout.indent:
             out = msgspec.json.format(out, indent=layout.indent)
+    out += layout.tail
     if layout.bom:
         out = b"\xef\xbb\xbf" + out
     return out

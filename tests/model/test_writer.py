@@ -91,3 +91,11 @@ def test_save_keeps_file_mode(tmp_path):
     os.chmod(path, 0o640)
     save_dataset(Dataset.load(path))
     assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_trailing_newline_and_bom_survive(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(small_doc(), separators=(",", ":")).encode() + b"\n")
+    out = tmp_path / "b.json"
+    save_dataset(Dataset.load(str(path)), str(out))
+    assert out.read_bytes() == path.read_bytes()
