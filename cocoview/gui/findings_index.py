@@ -9,7 +9,7 @@ from typing import Hashable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cocoview.model.ids import id_key
-from cocoview.model.validation import validate
+from cocoview.model.validation import validate, warm_context
 
 
 class FindingsIndex(QObject):
@@ -66,6 +66,7 @@ class FindingsIndex(QObject):
         def work() -> None:
             try:
                 findings = validate(dataset)
+                warm_context(dataset)
             except Exception:  # a concurrent edit changed the lists under us: try again later
                 self._done.emit(generation, None, 0, 0)
                 return

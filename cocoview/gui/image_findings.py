@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from cocoview.model.validation import Finding, validate_image
+from cocoview.model.validation import Finding, has_context, validate_image
 
 
-def image_findings(ds, image: dict, qimage=None) -> list[Finding]:
+def image_findings(ds, image: dict, qimage=None, quick: bool = False) -> list[Finding]:
     """Validation findings for ``image``, plus a size mismatch when the decoded
     picture's size differs from the recorded width/height (often an EXIF
     rotation that other tools apply and training code does not)."""
-    findings = list(validate_image(ds, image)) if ds is not None else []
+    findings = list(validate_image(ds, image, quick=quick)) if ds is not None else []
     if qimage is not None and not qimage.isNull():
         real = (qimage.width(), qimage.height())
         recorded = (image.get("width"), image.get("height"))
@@ -22,3 +22,8 @@ def image_findings(ds, image: dict, qimage=None) -> list[Finding]:
                          f"records {recorded[0]}×{recorded[1]}{hint}; shown unrotated"),
                 image_id=image.get("id")))
     return findings
+
+
+def findings_complete(ds) -> bool:
+    """Whether quick findings include the whole-dataset checks (duplicate ids)."""
+    return ds is None or has_context(ds)

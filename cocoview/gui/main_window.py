@@ -21,7 +21,7 @@ from cocoview.gui.export_dialog import ExportDialog
 from cocoview.gui.findings_index import FindingsIndex
 from cocoview.gui.history_view import HistoryView
 from cocoview.gui.main_menus import MainMenus
-from cocoview.gui.image_findings import image_findings
+from cocoview.gui.image_findings import findings_complete, image_findings
 from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
 from cocoview.gui.save_controller import SaveController, default_recovery_dir
@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self.images_dir_override: str | None = None
         self.current_image: dict | None = None
         self.last_error: QMessageBox | None = None
+        self._shown_qimage = None
         self._positions: dict[int, int] = {}
         self._positions_of: list | None = None
         self._pending_key: Any = None
@@ -348,7 +349,9 @@ class MainWindow(QMainWindow):
 
     def _display(self, image: dict, qimage, note: str | None) -> None:
         self.choose_folder_button.setVisible(qimage is None)
-        findings = image_findings(self.dataset, image, qimage)
+        # Quick: a large dataset's duplicate-id counts come from the background validation.
+        findings = image_findings(self.dataset, image, qimage, quick=True)
+        self._shown_qimage = qimage
         self.canvas.show_image(self.dataset, image, qimage, self.view_state, note)
         self.inspector.show_image(self.dataset, image, findings)
         self._update_status()
@@ -427,6 +430,13 @@ class MainWindow(QMainWindow):
 
     def _on_findings_ready(self) -> None:
         self.tree.set_findings_predicate(self.findings.has_findings)
+        image = self.current_image
+        if image is not None and self.dataset is not None and findings_complete(self.dataset):
+            findings = image_findings(self.dataset, image, self._shown_qimage, quick=True)
+            selected = self.canvas.selected_annotations()
+            self.inspector.show_image(self.dataset, image, findings)
+            if selected:
+                self.inspector.show_annotation(selected[0])
         errors, warnings = self.findings.totals()
         self.statusBar().showMessage(f"Validation: {errors:,} errors, {warnings:,} warnings", 6000)
 

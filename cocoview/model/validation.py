@@ -553,9 +553,34 @@ def validate(ds) -> list[Finding]:
             gc.enable()
 
 
-def validate_image(ds, image: dict) -> list[Finding]:
-    """Findings for one image and the annotations linked to it."""
-    ctx = _context(ds)
+class _NoContext:
+    """Stands in for the id counts while they are not computed (no duplicate findings)."""
+
+    image_dups: dict = {}
+    category_dups: dict = {}
+    annotation_dups: dict = {}
+
+
+def has_context(ds) -> bool:
+    """Whether the whole-dataset id counts are computed and current."""
+    return ds in _contexts
+
+
+def warm_context(ds) -> None:
+    """Compute the id counts ahead of use (e.g. on a worker thread after a load)."""
+    _context(ds)
+
+
+def validate_image(ds, image: dict, quick: bool = False) -> list[Finding]:
+    """Findings for one image and the annotations linked to it.
+
+    With ``quick``, a dataset whose id counts are not computed yet (a large
+    one just loaded or edited) is checked without the duplicate-id findings
+    instead of counting all ids now; see :func:`has_context`.
+    """
+    ctx = _contexts.get(ds) if quick else _context(ds)
+    if ctx is None:
+        ctx = _NoContext()
     out: list[Finding] = []
     _check_image(image, None, ctx, out, all_duplicates=True, ds=ds)
     iid = image.get("id")

@@ -596,3 +596,15 @@ def test_scored_detections_with_rle_are_not_crowd_mismatches():
                 "bbox": [2, 2, 6, 6], "iscrowd": 0}]}
     codes = [(f.code, f.annotation_id) for f in validate(Dataset.from_dict(doc))]
     assert codes == [("crowd-mismatch", 2)]
+
+
+def test_quick_image_validation_skips_uncounted_duplicates(corpus):
+    from cocoview.model.dataset import Dataset
+    from cocoview.model.validation import has_context, validate_image, warm_context
+    ds = Dataset.load(corpus / "mmdetection/tests/data/coco_wrong_format_sample.json")
+    image = ds.images[0]
+    assert not has_context(ds)
+    assert "duplicate-annotation-id" not in {f.code for f in validate_image(ds, image, quick=True)}
+    assert not has_context(ds)  # quick did not count
+    warm_context(ds)
+    assert "duplicate-annotation-id" in {f.code for f in validate_image(ds, image, quick=True)}
