@@ -5,10 +5,10 @@ from (or last saved to): top-level keys in order; images, categories and other
 top-level values in full; annotations as positions in that file when their
 bytes are there unchanged, else in full (or as a patch over such a position).
 
-:class:`SourceIdentity` tells whether the file is still the same;
-:class:`Snapshot` is a consistent copy of the document (for saving too);
 :class:`Basis` knows what each position of the file holds; :func:`write_journal`
 and :func:`restore` write and replay a journal, one per source path in a folder.
+The document comes as a :class:`~cocoview.model.snapshot.Snapshot`; the file
+it refers to is pinned by a :class:`~cocoview.model.source_identity.SourceIdentity`.
 """
 
 from __future__ import annotations
@@ -32,182 +32,25 @@ from cocoview.model.errors import CocoError
 from cocoview.model.gc_pause import gc_paused
 from cocoview.model.history import Command
 from cocoview.model.reader import Layout
-from cocoview.model.writer import annotation_bytes, write_atomic
+from cocoview.model.snapshot import PACK_CHUNK, Snapshot, SnapshotBuilder
+from cocoview.model.source_identity import SourceIdentity, local_time
+from cocoview.model.writer import write_atomic
 
 if TYPE_CHECKING:
     from cocoview.model.dataset import Dataset
 
+__all__ = ["FORMAT", "VERSION", "SUFFIX", "Basis", "JournalInfo", "RestoredEdits", "Snapshot", "SnapshotBuilder",
+           "SourceIdentity", "find_journal", "journal_path", "list_journals", "read_info", "remove_journal",
+           "restore", "set_aside", "write_journal"]
+
 FORMAT = "cocoview-journal"
 VERSION = 1
 SUFFIX = ".journal"
-#: how much of each end of the source file the identity hashes
-HASH_SPAN = 1 << 20
-_PACK_CHUNK = 20000
 _LISTS = ("images", "annotations", "categories")
 
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
 _decode_head = msgspec.json.Decoder(Annotation).decode
-
-
-def _when(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
-
-
-# ---- the source file ---------------------------------------------------------
-@dataclass(frozen=True)
-class SourceIdentity:
-    """What makes a file the same file: path, size, mtime and a hash of both ends."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    digest: str
-
-    @classmethod
-    def of(cls, path: str | os.PathLike) -> "SourceIdentity":
-        """The identity of the file as it is now. Raises CocoError if unreadable."""
-        path = os.path.abspath(os.fspath(path))
-        try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                digest = hashlib.sha256()
-                digest.update(f.read(HASH_SPAN))
-                if st.st_size > HASH_SPAN:
-                    f.seek(max(st.st_size - HASH_SPAN, HASH_SPAN))
-                    digest.update(f.read(HASH_SPAN))
-        except FileNotFoundError:
-            raise CocoError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise CocoError(f"{path}: is a folder, not a JSON file") from None
-        except OSError as e:
-            raise CocoError(f"{path}: cannot read ({e.strerror or e})") from None
-        return cls(path, st.st_size, st.st_mtime_ns, digest.hexdigest())
-
-    def change_from(self, earlier: "SourceIdentity") -> str | None:
-        """How this file differs from ``earlier`` (None: it is the same file)."""
-        if self.size != earlier.size:
-            return f"its size changed from {earlier.size:,} to {self.size:,} bytes"
-        if self.digest != earlier.digest:
-            return "its content changed"
-        if self.mtime_ns != earlier.mtime_ns:
-            return f"it was modified at {_when(self.mtime_ns / 1e9)}"
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "size": self.size, "mtime_ns": self.mtime_ns, "digest": self.digest}
-
-    @classmethod
-    def from_dict(cls, obj: Any) -> "SourceIdentity":
-        return cls(str(obj["path"]), int(obj["size"]), int(obj["mtime_ns"]), str(obj["digest"]))
-
-
-# ---- consistent copies --------------------------------------------------------
-class Snapshot:
-    """A copy of a dataset's document that later edits do not reach.
-
-    Taking one copies only references: the lists, the category dicts (edited
-    in place by commands) and, for each annotation, what its bytes are made
-    of: the bytes as read (``msgspec.Raw``), a ``(bytes, patch)`` pair, or its
-    edited dict. Edits replace those objects, never change them, so encoding
-    the snapshot can run on another thread while the dataset changes.
-
-    It has what ``writer.save_dataset`` reads (``top_level``, ``layout``,
-    ``absent_keys``, ``path``); call :meth:`pack` first.
-    """
-
-    def __init__(self, ds: "Dataset", items: list[Any] | None = None,
-                 annotations: list[Annotation] | None = None) -> None:
-        if items is None or annotations is None:
-            annotations = list(ds.annotations)
-            items = _items_of(annotations)
-        #: per annotation, in document order: Raw, (Raw, patch) or dict
-        self.items: list[Any] = items
-        #: the annotation objects, in the same order
-        self.annotations: list[Annotation] = annotations
-        top: dict[str, Any] = {}
-        for key, value in ds.top_level.items():
-            if key == "annotations":
-                top[key] = self.items
-            elif key == "images":
-                top[key] = list(value)
-            elif key == "categories":
-                top[key] = [dict(c) for c in value]
-            else:
-                top[key] = value
-        self.top_level = top
-        self.layout: Layout = ds.layout
-        self.absent_keys = set(ds.absent_keys)
-        self.path = ds.path
-        self.taken_at = time.time()
-
-    def pack(self, progress: Callable[[float], None] | None = None) -> None:
-        """Turn the annotations into JSON for ``encode_document``, in chunks.
-
-        A JSON list is its elements joined by commas, so a list of chunks,
-        each a run of elements already joined, encodes to the same bytes. The
-        chunks keep each step short, which keeps other threads running.
-        """
-        items = self.items
-        if self.layout.stdlib:
-            self.top_level["annotations"] = [_item_annotation(x).to_dict() for x in items]
-            return
-        chunks = []
-        n = len(items)
-        raw_type = msgspec.Raw
-        for start in range(0, n, _PACK_CHUNK):
-            part = items[start:start + _PACK_CHUNK]
-            chunks.append(msgspec.Raw(b",".join([
-                x if type(x) is raw_type else annotation_bytes(_item_annotation(x)) for x in part])))
-            if progress is not None:
-                progress(min(start + _PACK_CHUNK, n) / n)
-        self.top_level["annotations"] = chunks
-
-
-def _items_of(anns: list[Annotation]) -> list[Any]:
-    with gc_paused():
-        return [(a.raw if a.patch is None else (a.raw, a.patch)) if a.data is None else a.data for a in anns]
-
-
-class SnapshotBuilder:
-    """Takes a :class:`Snapshot` a slice of annotations at a time.
-
-    Each :meth:`step` takes a few milliseconds even at 800k annotations, so a
-    GUI can take a snapshot between events. The dataset must not change
-    between the steps (the caller starts again when it does).
-    """
-
-    def __init__(self, ds: "Dataset", chunk: int = 50_000) -> None:
-        self.ds = ds
-        self.chunk = max(1, chunk)
-        self._live = ds.annotations
-        self._items: list[Any] = []
-        self._annotations: list[Annotation] = []
-        self._done = 0
-
-    @property
-    def fraction(self) -> float:
-        """How much of the annotations the steps so far took."""
-        return self._done / len(self._live) if self._live else 1.0
-
-    def step(self) -> Snapshot | None:
-        """Take the next slice; the snapshot once complete, else None."""
-        part = self._live[self._done:self._done + self.chunk]
-        self._items.extend(_items_of(part))
-        self._annotations.extend(part)
-        self._done += len(part)
-        if self._done < len(self._live):
-            return None
-        return Snapshot(self.ds, self._items, self._annotations)
-
-
-def _item_annotation(item: Any) -> Annotation:
-    """A throwaway annotation made of a snapshot item, for the writer to encode."""
-    if type(item) is msgspec.Raw:
-        return Annotation(raw=item)
-    if type(item) is tuple:
-        return Annotation(raw=item[0], patch=item[1])
-    return Annotation(data=item)
 
 
 def _raw_text(raw: Any) -> str:
@@ -330,7 +173,7 @@ class JournalInfo:
 
     @property
     def when(self) -> str:
-        return _when(self.written_at)
+        return local_time(self.written_at)
 
     def is_live(self) -> bool:
         """Written by another cocoview that is still running (so not a crash)."""
@@ -393,8 +236,8 @@ def _in_slices(values: list[Any]) -> list[msgspec.Raw]:
     Each slice is a short step, so other threads (a GUI) keep running.
     """
     out = []
-    for start in range(0, len(values), _PACK_CHUNK):
-        out.append(msgspec.Raw(_encode(values[start:start + _PACK_CHUNK])[1:-1]))
+    for start in range(0, len(values), PACK_CHUNK):
+        out.append(msgspec.Raw(_encode(values[start:start + PACK_CHUNK])[1:-1]))
     return out
 
 

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from cocoview.model import commands as C
 from cocoview.model.dataset import Dataset
 from cocoview.model.errors import CocoError
-from cocoview.model.journal import (Basis, Snapshot, SnapshotBuilder, SourceIdentity, find_journal, journal_path, list_journals,
-                                    read_info, remove_journal, restore, set_aside, write_journal)
+from cocoview.model.journal import (Basis, find_journal, journal_path, list_journals, read_info, remove_journal, restore,
+                                    set_aside, write_journal)
+from cocoview.model.snapshot import Snapshot
+from cocoview.model.source_identity import SourceIdentity
 from cocoview.model.writer import encode_document, save_dataset
 
 from .helpers import small_doc, write_json
@@ -240,22 +242,6 @@ def test_a_journal_of_another_running_process_is_live(ds, tmp_path):
     assert not gone.is_live()
 
 
-def test_snapshot_pack_encodes_like_the_writer(tmp_path):
-    for indent in (None, 2):
-        path = write_json(tmp_path / "in.json", small_doc(), indent=indent)
-        ds = Dataset.load(path)
-        ds.history.push(C.set_bbox(ds, ds.annotations[2], [1, 1, 2, 2]))
-        snapshot = Snapshot(ds)
-        ds.history.push(C.delete_annotations(ds, ds.annotations))  # later edits do not reach it
-        ds.history.push(C.rename_category(ds, ds.categories[0], "later"))
-        ds.history.undo()
-        ds.history.undo()
-        want = encoded(ds)
-        ds.history.push(C.rename_category(ds, ds.categories[0], "later"))
-        snapshot.pack()
-        assert encode_document(snapshot.top_level, snapshot.layout, snapshot.absent_keys) == want
-
-
 # ---- random edits, saves and restores ------------------------------------------------
 OPS = ["set_category", "delete", "delete_image", "bbox", "rename", "change_id", "merge",
        "delete_category", "reassign", "add", "renumber", "undo", "redo", "save"]
@@ -292,16 +278,6 @@ def test_a_position_stands_for_one_annotation_only(ds, tmp_path):
     assert entries[:4] == [0, 1, 2, 3] and isinstance(entries[4][0], str)
     ds.history.push(C.rename_category(ds, ds.categories[0], "x"))
     assert encoded(restore(write_journal(tmp_path, Snapshot(ds), basis))) == encoded(ds)
-
-
-def test_a_snapshot_taken_in_slices_is_the_same(ds):
-    ds.history.push(C.merge_categories(ds, [ds.category(7)], ds.category(9)))
-    builder = SnapshotBuilder(ds, chunk=3)
-    assert builder.step() is None and builder.fraction == 0.75
-    sliced = builder.step()
-    whole = Snapshot(ds)
-    assert sliced.items == whole.items and sliced.annotations == whole.annotations
-    assert sliced.top_level == whole.top_level
 
 
 def test_journal_body_is_plain_json_with_positions(ds, tmp_path):
