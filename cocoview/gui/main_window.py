@@ -153,7 +153,10 @@ class MainWindow(QMainWindow):
         self.choose_folder_button.setToolTip("The image file was not found: pick the folder that holds the images")
         self.choose_folder_button.clicked.connect(self.choose_images_dir)
         self.choose_folder_button.hide()
-        bar.addWidget(self.choose_folder_button)
+        self.validation_label = QLabel()
+        self.validation_label.setToolTip("Validation of the whole dataset (Findings filter in the Dataset panel)")
+        bar.addPermanentWidget(self.choose_folder_button)
+        bar.addPermanentWidget(self.validation_label)
         bar.addWidget(self.progress_bar)
         bar.addWidget(self.cancel_button)
         self.progress_bar.hide()
@@ -438,7 +441,8 @@ class MainWindow(QMainWindow):
             if selected:
                 self.inspector.show_annotation(selected[0])
         errors, warnings = self.findings.totals()
-        self.statusBar().showMessage(f"Validation: {errors:,} errors, {warnings:,} warnings", 6000)
+        self.validation_label.setText(f"{errors:,} errors, {warnings:,} warnings")
+        self.validation_label.setStyleSheet("color: #b3261e;" if errors else "")
 
     # ---- status -----------------------------------------------------------------
     def _on_view_changed(self, what: str) -> None:

@@ -160,16 +160,14 @@ def _rewrite_annotations(plan: ExportPlan, options: ExportOptions, maps, check) 
             objects = _decode_raw_dicts(b"[" + b",".join([a.raw for a in chunk]) + b"]")
         else:
             objects = [dict(a.to_dict()) if a.raw is None else _decode_raw_dict(a.raw) for a in chunk]
-        for n, (ann, obj) in enumerate(zip(chunk, objects), start):
+        for ann, obj in zip(chunk, objects):
             if ann.patch is not None and ann.data is None:
                 obj.update(ann.patch)
             if options.reindex:
-                new_id = options.start_id + n
-                ann_pairs.append((ann.id, new_id))
-                if "id" in obj:
+                if "id" in obj:  # panoptic records have no id of their own: none is added
+                    new_id = options.start_id + len(ann_pairs)
+                    ann_pairs.append((ann.id, new_id))
                     obj["id"] = new_id
-                else:
-                    obj = {"id": new_id, **obj}
                 obj["image_id"] = image_map[id_key(ann.image_id)]
             if cat_map:
                 if "category_id" in obj:

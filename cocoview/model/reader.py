@@ -242,6 +242,15 @@ def _refuse_list(data: bytes, name: str) -> None:
     raise NotCocoError(f"{name}: not a COCO dataset: the file holds a list, expected an object with \"images\"")
 
 
+def _syntax_message(error: json.JSONDecodeError) -> str:
+    """Python's message without its dangling "starting at" (the place is given already)."""
+    message = error.msg
+    for tail in (" starting at", " at"):
+        if message.endswith(tail):
+            return message[: -len(tail)] + (" (it starts here)" if tail == " starting at" else "")
+    return message
+
+
 def _raise_syntax(data: bytes, name: str) -> None:
     try:
         text = data.decode("utf-8")
@@ -250,7 +259,7 @@ def _raise_syntax(data: bytes, name: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as e:
-        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {_syntax_message(e)}") from None
     raise NotCocoError(f"{name}: not a COCO dataset: expected a JSON object with \"images\"")
 
 
@@ -262,7 +271,7 @@ def _parse_with_stdlib(data: bytes, name: str, layout: Layout, steps: _Steps) ->
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        raise CocoError(f"{name}: invalid JSON at line {e.lineno}, column {e.colno}: {_syntax_message(e)}") from None
     except RecursionError:
         raise CocoError(f"{name}: JSON nested too deeply") from None
     layout.stdlib = True

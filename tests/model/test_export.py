@@ -101,3 +101,14 @@ def test_export_of_real_file_passes_pycocotools(corpus, tmp_path):
     doc = export(ds, tmp_path, reindex=True, reindex_categories=True, drop_empty=True)
     assert [c["id"] for c in doc["categories"]] == list(range(1, 81))
     assert_sound(doc, tmp_path)
+
+
+def test_panoptic_records_get_no_invented_ids(corpus, tmp_path):
+    ds = Dataset.load(corpus / "panopticapi/sample_data/panoptic_examples.json")
+    map_path = tmp_path / "map.json"
+    doc = export(ds, tmp_path, reindex=True, reindex_categories=True, id_map=str(map_path))
+    assert all("id" not in a for a in doc["annotations"])
+    assert [a["image_id"] for a in doc["annotations"]] == [1, 2]
+    cats = {c["id"] for c in doc["categories"]}
+    assert all(s["category_id"] in cats for a in doc["annotations"] for s in a["segments_info"])
+    assert json.loads(map_path.read_text())["annotations"] == []
