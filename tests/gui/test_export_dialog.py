@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from cocoview.gui import export_dialog as ed
-from cocoview.gui.export_dialog import FILTERED, SELECTED, ExportDialog, default_id_map_path
+from cocoview.gui.export_dialog import ExportDialog
+from cocoview.gui.export_options import FILTERED, SELECTED
 from cocoview.model.dataset import Dataset
 from cocoview.model.errors import Cancelled
 from cocoview.model.export import ExportOptions, plan_export
@@ -192,8 +193,3 @@ def test_categories_search_and_bulk_checks(qtbot, ds):
     assert plan.counts() == {"images": 7, "annotations": 0, "categories": 0}
     dialog.all_categories_button.click()
     assert len(dialog.checked_categories()) == 8 and dialog.options().categories is None
-
-
-def test_default_id_map_path():
-    assert default_id_map_path("/a/b/out.json") == "/a/b/out.idmap.json"
-    assert default_id_map_path("/a/b/out") == "/a/b/out.idmap.json"
