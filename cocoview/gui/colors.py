@@ -1,12 +1,17 @@
-"""Category colours: stable for a file, distinct, and readable on photos.
+"""Category colours: stable for a dataset, distinct, and readable on photos.
 
-A category's colour comes from its position in ``ds.categories``: the first
-hundred positions take colours from a fixed palette chosen so that each one
-stands apart from all earlier ones (greedy, in CIELAB) and stays bright and
-saturated enough to read on top of photographs. Later positions step around
-the hue circle by the golden ratio. User choices (from a category editor)
-override the palette per category and are announced through
-``CategoryColors.events.changed``.
+Each category gets a palette slot the first time its :class:`CategoryColors`
+sees it: the categories present when the file is opened take slots in file
+order (so a file looks the same every time it is opened), and a category
+that appears later takes the lowest slot no present category holds. Slots
+follow the category dicts themselves, so renaming a category, changing its
+id, merging or deleting other categories, and undo never recolour anything
+else. The first hundred slots take colours from a fixed palette chosen so
+that each one stands apart from all earlier ones (greedy, in CIELAB) and
+stays bright and saturated enough to read on top of photographs; later
+slots step around the hue circle by the golden ratio. User choices (from a
+category editor) override the palette per category and are announced
+through ``CategoryColors.events.changed``.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ _GOLDEN = 0.6180339887498949
 
 
 def palette_color(position: int) -> QColor:
-    """The colour of the category at ``position`` in the file (0-based)."""
+    """The colour of palette slot ``position`` (0-based; negative: unknown grey)."""
     if position < 0:
         return QColor(UNKNOWN_COLOR)
     if position < len(PALETTE):
@@ -60,16 +65,22 @@ def palette_color(position: int) -> QColor:
 class CategoryColors:
     """Colours of one dataset's categories, with user overrides.
 
-    ``overrides`` maps a category's id key to the QColor the user chose;
-    change it through :meth:`set_override` so listeners hear about it.
+    Every category dict seen keeps its palette slot for the life of this
+    object (the dicts are held so that a removed category brought back by
+    undo finds its slot again). ``overrides`` maps a category's id key to
+    the QColor the user chose; change it through :meth:`set_override` so
+    listeners hear about it.
     """
 
     def __init__(self, ds: Any) -> None:
         self._ds = weakref.ref(ds)
         self.overrides: dict[Hashable, QColor] = {}
         self.events = EventGroup("changed")
-        self._positions: dict[Hashable, int] | None = None
+        #: ``id(category dict)`` -> (the dict, its slot); the dict is kept so its id is never reused.
+        self._slots: dict[int, tuple[dict, int]] = {}
+        self._by_key: dict[Hashable, int] | None = None
         self._cache: dict[Hashable, QColor] = {}
+        self._sync()
         events = getattr(ds, "events", None)
         if events is not None and hasattr(events, "categories_changed"):
             ref = weakref.ref(self)
@@ -84,20 +95,39 @@ class CategoryColors:
             events.categories_changed.connect(forget)
 
     def invalidate(self) -> None:
-        """Forget positions (called when the categories change)."""
-        self._positions = None
+        """Look at the categories again (called when they change)."""
+        self._by_key = None
         self._cache.clear()
 
-    def _position_of(self, key: Hashable) -> int:
-        positions = self._positions
-        if positions is None:
-            ds = self._ds()
-            positions = {}
-            for i, cat in enumerate(getattr(ds, "categories", None) or []):
-                if isinstance(cat, dict):
-                    positions.setdefault(id_key(cat.get("id")), i)
-            self._positions = positions
-        return positions.get(key, -1)
+    def _sync(self) -> dict[Hashable, int]:
+        """Give new categories a slot and map every present id key to its slot."""
+        ds = self._ds()
+        cats = [c for c in (getattr(ds, "categories", None) or []) if isinstance(c, dict)]
+        slots = self._slots
+        taken: set[int] = set()
+        fresh: list[dict] = []
+        by_key: dict[Hashable, int] = {}
+        for cat in cats:
+            known = slots.get(id(cat))
+            if known is None or known[0] is not cat or known[1] in taken:
+                fresh.append(cat)  # new, or sharing a slot with an earlier category
+            else:
+                taken.add(known[1])
+        free = 0
+        for cat in fresh:
+            while free in taken:
+                free += 1
+            slots[id(cat)] = (cat, free)
+            taken.add(free)
+        for cat in cats:
+            by_key.setdefault(id_key(cat.get("id")), slots[id(cat)][1])
+        self._by_key = by_key
+        return by_key
+
+    def slot_of(self, category_id: Any) -> int:
+        """The palette slot of a category id (-1 when no category has it)."""
+        by_key = self._by_key if self._by_key is not None else self._sync()
+        return by_key.get(id_key(category_id), -1)
 
     def color(self, category_id: Any) -> QColor:
         """The colour for a category id (grey when the file has no such category)."""
@@ -105,7 +135,7 @@ class CategoryColors:
         cached = self._cache.get(key)
         if cached is None:
             override = self.overrides.get(key)
-            cached = QColor(override) if override is not None else palette_color(self._position_of(key))
+            cached = QColor(override) if override is not None else palette_color(self.slot_of(key))
             self._cache[key] = cached
         return QColor(cached)
 

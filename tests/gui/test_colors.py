@@ -7,7 +7,12 @@ from PySide6.QtGui import QColor
 from cocoview.gui.colors import (
     PALETTE, UNKNOWN_COLOR, CategoryColors, category_color, colors_for, palette_color,
 )
-from cocoview.model.commands import add_category, delete_category
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cocoview.model.commands import (
+    add_category, change_category_id, delete_category, merge_categories, rename_category, renumber_categories,
+)
 from cocoview.model.dataset import Dataset
 
 
@@ -58,7 +63,7 @@ def test_colours_beyond_the_palette_keep_changing():
     assert min(consecutive) > 10
 
 
-def test_colour_follows_position_in_file_and_is_stable():
+def test_colours_follow_file_order_when_opened():
     ds = _ds()
     for i, cat in enumerate(ds.categories):
         assert category_color(ds, cat["id"]) == QColor(PALETTE[i])
@@ -99,16 +104,120 @@ def test_overrides_win_and_are_announced():
     assert len(heard) == 3
 
 
-def test_colours_follow_category_changes():
+def _colours(ds) -> dict[int, QColor]:
+    """Colour of every category present, keyed by the category dict's identity."""
+    return {id(c): category_color(ds, c["id"]) for c in ds.categories}
+
+
+def test_merging_keeps_every_other_colour_and_undo_restores_all():
+    ds = _ds(6)
+    before = _colours(ds)
+    c1, c2 = ds.categories[1], ds.categories[2]
+    ds.history.push(merge_categories(ds, [c1], c2))
+    assert c1 not in ds.categories
+    after = _colours(ds)
+    assert after == {k: v for k, v in before.items() if k != id(c1)}
+    # the categories after the merged one did not shift down the palette
+    assert category_color(ds, ds.categories[-1]["id"]) == QColor(PALETTE[5])
+    ds.history.undo()
+    assert _colours(ds) == before
+    ds.history.redo()
+    assert _colours(ds) == after
+
+
+def test_deleting_keeps_colours_and_undo_brings_the_category_back_in_its_colour():
     ds = _ds(3)
     assert category_color(ds, 103) == QColor(PALETTE[1])
     ds.history.push(delete_category(ds, ds.category(100)))
-    assert category_color(ds, 103) == QColor(PALETTE[0])
+    assert category_color(ds, 103) == QColor(PALETTE[1])
+    assert category_color(ds, 100) == QColor(UNKNOWN_COLOR)
+    ds.history.undo()
+    assert category_color(ds, 100) == QColor(PALETTE[0])
+    assert category_color(ds, 103) == QColor(PALETTE[1])
+
+
+def test_colour_follows_the_category_through_id_changes_and_renames():
+    ds = _ds(4)
+    cat = ds.categories[1]
+    ds.history.push(change_category_id(ds, cat, "new-id"))
+    assert category_color(ds, "new-id") == QColor(PALETTE[1])
+    assert category_color(ds, 103) == QColor(UNKNOWN_COLOR)
+    ds.history.push(rename_category(ds, cat, "renamed"))
+    assert category_color(ds, "new-id") == QColor(PALETTE[1])
+    # renumbering swaps ids around; colours stay with their categories
+    before = _colours(ds)
+    ds.history.push(renumber_categories(ds, 1))
+    assert [c["id"] for c in ds.categories] == [1, 2, 3, 4]
+    assert _colours(ds) == before
+    ds.history.undo()
+    ds.history.undo()
     ds.history.undo()
     assert category_color(ds, 103) == QColor(PALETTE[1])
+
+
+def test_a_new_category_takes_the_first_free_colour():
+    ds = _ds(4)
     ds.history.push(add_category(ds, "new"))
-    new_id = ds.categories[-1]["id"]
-    assert category_color(ds, new_id) == QColor(PALETTE[3])
+    assert category_color(ds, ds.categories[-1]["id"]) == QColor(PALETTE[4])
+    ds.history.undo()
+    # a slot no present category holds is free again
+    ds.history.push(delete_category(ds, ds.categories[1]))
+    ds.history.push(add_category(ds, "other"))
+    new = ds.categories[-1]
+    assert category_color(ds, new["id"]) == QColor(PALETTE[1])
+    colours = [category_color(ds, c["id"]).rgb() for c in ds.categories]
+    assert len(set(colours)) == len(colours)
+
+
+def test_same_file_same_colours_whatever_was_edited_before():
+    first, second = _ds(5), _ds(5)
+    ds_colours = [category_color(first, c["id"]) for c in first.categories]
+    first.history.push(delete_category(first, first.categories[0]))
+    assert [category_color(second, c["id"]) for c in second.categories] == ds_colours
+    assert ds_colours == [QColor(h) for h in PALETTE[:5]]
+
+
+def test_overrides_keep_working_after_edits():
+    ds = _ds(3)
+    colors = colors_for(ds)
+    colors.set_override(106, QColor("#123456"))
+    ds.history.push(delete_category(ds, ds.categories[0]))
+    assert category_color(ds, 106) == QColor("#123456")
+    colors.set_override(106, None)
+    assert category_color(ds, 106) == QColor(PALETTE[2])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["merge", "delete", "add", "id", "undo", "redo"]),
+                          st.integers(0, 50), st.integers(0, 50)), max_size=12))
+def test_present_categories_never_share_or_change_a_colour(steps):
+    ds = _ds(6)
+    seen: dict[int, int] = {}
+
+    def check():
+        colours = {id(c): category_color(ds, c["id"]).rgb() for c in ds.categories}
+        assert len(set(colours.values())) == len(colours)
+        for key, rgb in colours.items():
+            assert seen.setdefault(key, rgb) == rgb
+
+    check()
+    for action, a, b in steps:
+        cats = ds.categories
+        if action == "merge" and len(cats) > 1:
+            src, dst = cats[a % len(cats)], cats[b % len(cats)]
+            if src is not dst:
+                ds.history.push(merge_categories(ds, [src], dst))
+        elif action == "delete" and cats:
+            ds.history.push(delete_category(ds, cats[a % len(cats)]))
+        elif action == "add":
+            ds.history.push(add_category(ds, f"n{a}"))
+        elif action == "id" and cats:
+            ds.history.push(change_category_id(ds, cats[a % len(cats)], 1000 + a + b))
+        elif action == "undo" and ds.history.can_undo:
+            ds.history.undo()
+        elif action == "redo" and ds.history.can_redo:
+            ds.history.redo()
+        check()
 
 
 def test_one_colour_book_per_dataset_without_keeping_it_alive():
