@@ -13,40 +13,24 @@ from __future__ import annotations
 from typing import Any, Callable, Hashable
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtGui import QColor, QIcon
 
-from cocoview.gui.categories_model import DEFAULT_COLOR, swatch_icon
+from cocoview.gui.dataset_tree_display import (ALIGN_RIGHT, COL_COUNT, COL_ID, COL_NAME, HEADERS, CountsRole,
+                                               DatasetTreeDisplay, GroupRole, ImageRole)
 from cocoview.gui.image_groups import (NO_ANNOTATIONS, Group, ImageFilter, allowed_image_keys, category_groups,
                                        folder_groups, image_category_keys, image_counts, matching_names,
-                                       show_groups,
-                                       split_file_name)
+                                       show_groups, split_file_name)
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
 
-__all__ = ["DatasetTreeModel", "ImageFilter", "ImageRole", "CountsRole", "GroupRole", "FOLDERS", "CATEGORIES"]
-
-ImageRole = Qt.ItemDataRole.UserRole + 1      #: a leaf's image (a copy through Qt: use image_at for the dict)
-CountsRole = Qt.ItemDataRole.UserRole + 2     #: (visible, total) annotations of a leaf
-GroupRole = Qt.ItemDataRole.UserRole + 3      #: a group's identity (see image_groups.Group)
-
-COL_NAME, COL_COUNT, COL_ID = 0, 1, 2
-_HEADERS = ("Name", "Count", "Id")
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+__all__ = ["DatasetTreeModel", "ImageFilter", "ImageRole", "CountsRole", "GroupRole", "FOLDERS", "CATEGORIES",
+           "COL_NAME", "COL_COUNT", "COL_ID"]
 
 FOLDERS = "folders"
 CATEGORIES = "categories"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def _format_id(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class DatasetTreeModel(QAbstractItemModel):
+class DatasetTreeModel(DatasetTreeDisplay, QAbstractItemModel):
     """Images of a :class:`Dataset` grouped by folder or category, with counts.
 
     Columns: name, annotations ("visible / total" when they differ), image id.
@@ -292,14 +276,14 @@ class DatasetTreeModel(QAbstractItemModel):
         return self._groups[up.shown_folders[row]].shown_total > 0
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return len(_HEADERS)
+        return len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_HEADERS):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(HEADERS):
             if role == Qt.ItemDataRole.DisplayRole:
-                return _HEADERS[section]
+                return HEADERS[section]
             if role == Qt.ItemDataRole.TextAlignmentRole and section != COL_NAME:
-                return _RIGHT
+                return ALIGN_RIGHT
             if role == Qt.ItemDataRole.ToolTipRole:
                 return ("File name", "Annotations shown / in the image (images in a group)", "Image id")[section]
         return None
@@ -312,86 +296,8 @@ class DatasetTreeModel(QAbstractItemModel):
             return self._image_data(node[1], node[2], index.column(), role)
         return self._group_data(self._groups[node[1]], index.column(), role)
 
-    # ---- data per kind --------------------------------------------------------
-    def _image_data(self, image: dict, g: int, column: int, role: int):
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == COL_NAME:
-                return split_file_name(image.get("file_name"))[1] or f"(image {_format_id(image.get('id'))})"
-            if column == COL_COUNT:
-                visible, total = self._leaf_counts(image, g)
-                return f"{visible:,}" if visible == total else f"{visible:,} / {total:,}"
-            return _format_id(image.get("id")) if column == COL_ID else None
-        if role == ImageRole:
-            return image
-        if role == CountsRole:
-            return self._leaf_counts(image, g)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != COL_NAME:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_COUNT:
-            return QApplication.palette().placeholderText() if self._leaf_counts(image, g)[0] == 0 else None
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
-            return self._style_icon(QStyle.StandardPixmap.SP_FileIcon)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            visible, total = self.counts(image)
-            lines = [str(image.get("file_name", "(no file_name)")), f"id {_format_id(image.get('id'))}"]
-            if image.get("width") is not None or image.get("height") is not None:
-                lines.append(f"{image.get('width')} × {image.get('height')} px")
-            lines.append(f"{visible:,} of {_plural(total, 'annotation')} shown")
-            return "\n".join(lines)
-        return None
-
-    def _group_data(self, grp: Group, column: int, role: int):
-        kind = grp.ident[0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == COL_NAME:
-                return grp.name
-            if column == COL_COUNT:
-                return f"{grp.shown_total:,}"
-            if column == COL_ID and grp.category is not None:
-                return _format_id(grp.category.get("id"))
-            return None
-        if role == GroupRole:
-            return grp.ident
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != COL_NAME:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and (column == COL_COUNT or kind == "page" or (
-                kind == "category" and grp.ident[1] in self._vs.hidden_categories)):
-            return QApplication.palette().placeholderText()
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
-            if kind == "folder":
-                return self._style_icon(QStyle.StandardPixmap.SP_DirIcon)
-            if kind == "category":
-                return self._swatch(grp.ident[1])
-            return None
-        if role == Qt.ItemDataRole.FontRole and column == COL_NAME and kind in ("category", "none"):
-            font = QFont()
-            font.setBold(kind == "category")
-            font.setItalic(kind == "none")
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if kind == "folder":
-                return f"{grp.ident[1]}/\n{_plural(grp.shown_total, 'image')} shown"
-            if kind == "page":
-                start = grp.ident[2]
-                return f"Images {start + 1:,}–{start + grp.shown_total:,} of {grp.name}"
-            return f"{grp.name}\n{grp.shown_total:,} of {_plural(len(grp.images), 'image')} shown"
-        return None
-
-    def _style_icon(self, which) -> QIcon:
-        icon = self._icons.get(which)
-        if icon is None:
-            icon = self._icons[which] = QApplication.style().standardIcon(which)
-        return icon
-
-    def _swatch(self, key) -> QIcon:
-        icon = self._icons.get(("swatch", key))
-        if icon is None:
-            color = self._color_for(key) if self._color_for is not None else DEFAULT_COLOR
-            icon = self._icons[("swatch", key)] = swatch_icon(QColor(color), size=12)
-        return icon
-
     def _drop_swatches(self) -> None:
-        self._icons = {k: v for k, v in self._icons.items() if not (isinstance(k, tuple) and k[0] == "swatch")}
+        self._forget_swatches()
         if self._grouping == CATEGORIES and self.rowCount():
             self.dataChanged.emit(self.index(0, COL_NAME), self.index(self.rowCount() - 1, COL_NAME),
                                   [Qt.ItemDataRole.DecorationRole])
