@@ -22,8 +22,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBo
 from cocoview.model.dataset import Dataset
 from cocoview.model.errors import CocoError
 from cocoview.model.history import History
-from cocoview.model.journal import (Basis, JournalInfo, Snapshot, SnapshotBuilder, SourceIdentity, find_journal,
-                                    list_journals, remove_journal, restore, set_aside, write_journal)
+from cocoview.model.journal import (Basis, JournalInfo, find_journal, list_journals, remove_journal, restore,
+                                    set_aside, write_journal)
+from cocoview.model.snapshot import Snapshot, SnapshotBuilder
+from cocoview.model.source_identity import SourceIdentity
 from cocoview.model.writer import save_dataset
 
 #: how long after the last change the journal is written
