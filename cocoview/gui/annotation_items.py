@@ -48,6 +48,8 @@ SKELETON_WIDTH = 2.0
 PAINT_MARGIN_PX = 8.0
 CROWD_DASHES = [4.0, 3.0]
 DARK_EDGE = QColor(16, 16, 20, 230)
+#: Default of :class:`AnnotationItem`'s ``bbox``: the annotation's own box.
+FROM_ANNOTATION: Any = object()
 
 
 def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
@@ -230,17 +232,20 @@ class AnnotationItem(QGraphicsItem):
 
     Geometry is read once from the annotation's dict: ``box`` (QRectF or
     None), ``polygons`` (QPolygonF parts), the RLE mask crop with its
-    ``contours``, and the keypoints. ``bounds`` covers all of it.
+    ``contours``, and the keypoints. ``bounds`` covers all of it. ``bbox``,
+    ``crowd`` and ``mask`` (a uint8 mask of the image) replace what the
+    annotation says: panoptic segments are drawn this way.
     """
 
     def __init__(self, ann: Annotation, data: dict, style: ItemStyle, text: str,
-                 skeleton: Any, state: DrawState) -> None:
+                 skeleton: Any, state: DrawState, *, bbox: Any = FROM_ANNOTATION,
+                 crowd: bool | None = None, mask: np.ndarray | None = None) -> None:
         super().__init__()
         self.annotation = ann
         self.style = style
         self.state = state
         self.text = text
-        self.crowd = ann.iscrowd in (1, True)
+        self.crowd = ann.iscrowd in (1, True) if crowd is None else crowd
         self.hovered = False
         self.box: QRectF | None = None
         self.polygons: list[QPolygonF] = []
@@ -257,7 +262,7 @@ class AnnotationItem(QGraphicsItem):
         self._preview_bounds: QRectF | None = None
         bounds: QRectF | None = None
 
-        box = valid_bbox(ann.bbox)
+        box = valid_bbox(ann.bbox if bbox is FROM_ANNOTATION else bbox)
         if box is not None:
             self.box = QRectF(*box)
             bounds = QRectF(self.box)
@@ -268,8 +273,8 @@ class AnnotationItem(QGraphicsItem):
             self.polygons = polygon_parts(seg)
             for poly in self.polygons:
                 bounds = _unite(bounds, poly.boundingRect())
-        elif kind in ("rle_string", "rle_list"):
-            rect = self._read_mask(data, style)
+        elif kind in ("rle_string", "rle_list") or mask is not None:
+            rect = self._read_mask(data, style) if mask is None else self._set_mask(mask, style)
             if rect is not None:
                 bounds = _unite(bounds, rect)
 
@@ -290,8 +295,10 @@ class AnnotationItem(QGraphicsItem):
     def _read_mask(self, data: dict, style: ItemStyle) -> QRectF | None:
         size = data["segmentation"]["size"]
         mask = annotation_mask(data, size[0], size[1])
-        if mask is None:
-            return None
+        return None if mask is None else self._set_mask(mask, style)
+
+    def _set_mask(self, mask: np.ndarray, style: ItemStyle) -> QRectF | None:
+        """Keep the non-zero part of a uint8 mask of the image, its overlay and outline."""
         cropped = crop_mask(mask)
         if cropped is None:
             return None
@@ -397,6 +404,14 @@ class AnnotationItem(QGraphicsItem):
     # ---- state ---------------------------------------------------------------------
     def has_geometry(self) -> bool:
         return self._has_geometry
+
+    def label_items(self) -> list["AnnotationItem"]:
+        """The items that carry this annotation's label chips (panoptic records have several)."""
+        return [self]
+
+    def chip_target(self) -> "AnnotationItem | None":
+        """The item whose chip shows while this annotation is hovered."""
+        return self
 
     def set_style(self, style: ItemStyle, text: str | None = None) -> None:
         """Recolour (the mask overlay is recoloured, never decoded again)."""

@@ -5,7 +5,8 @@ threshold and category filters only toggle item visibility, layer switches
 and opacity changes only repaint (items read a shared :class:`DrawState`),
 colour changes recolour (masks are recoloured, never decoded again), and
 annotation edits rebuild just the annotations touched. The canvas and the
-windowless renderer both draw through this class.
+windowless renderer both draw through this class. A panoptic record is one item with a child item per
+segment (:mod:`cocoview.gui.panoptic`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, 
 from cocoview.gui.box_handles import BandItem, BoxHandlesItem, InfoChipItem, MarksItem
 from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
 from cocoview.gui.colors import colors_for
+from cocoview.gui.panoptic import PanopticItem, build_panoptic_item, expand
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
@@ -80,6 +82,8 @@ class AnnotationScene(QGraphicsScene):
         self.image: dict | None = None
         self.view_state: ViewState | None = None
         self.note: str | None = None
+        #: The chosen images folder, also searched for panoptic PNGs (:meth:`set_images_dir`).
+        self.images_dir: str | None = None
         self.state = DrawState()
         self.image_rect = QRectF(0, 0, *DEFAULT_SIZE)
         #: Milliseconds the last :meth:`show_image` took.
@@ -157,6 +161,13 @@ class AnnotationScene(QGraphicsScene):
         self._clear_annotations()
         self._add_items(self.ds.annotations_of_image(self.image.get("id")))
         self._set_selection([a for a in keep if a in self._items], emit=False)
+
+    def set_images_dir(self, folder: str | None) -> None:
+        """Choose the images folder (panoptic PNGs are also looked for near it)."""
+        if folder != self.images_dir:
+            self.images_dir = folder
+            if any(isinstance(it, PanopticItem) for it in self._items.values()):
+                self.rebuild()
 
     def detach(self) -> None:
         """Stop listening to the dataset and the view state."""
@@ -256,7 +267,7 @@ class AnnotationScene(QGraphicsScene):
         self._hovered = item
         if item is not None:
             item.set_hovered(True)
-        self._hover_chip.set_target(item)
+        self._hover_chip.set_target(item.chip_target() if item is not None else None)
 
     def annotation_at(self, pos: QPointF, scale: float = 1.0,
                       device_transform: QTransform | None = None,
@@ -272,6 +283,7 @@ class AnnotationScene(QGraphicsScene):
             rect = device_rect if device_rect is not None else transform.mapRect(self.image_rect)
             item = self.labels_layer.item_at(transform.map(pos), transform, rect)
             if item is not None:
+                self._pick(getattr(item, "record", None), item)
                 return item.annotation
         slack = 3.0 / max(scale, 1e-9)
         x, y = pos.x(), pos.y()
@@ -281,7 +293,14 @@ class AnnotationScene(QGraphicsScene):
             if (left - slack <= x <= right + slack and top - slack <= y <= bottom + slack
                     and (best is None or item.area < best.area) and item.hit(pos, slack)):
                 best = item
+        if isinstance(best, PanopticItem):
+            self._pick(best, best.segment_at(pos, slack))
         return best.annotation if best is not None else None
+
+    def _pick(self, record: PanopticItem | None, segment: Any) -> None:
+        # The segment of a panoptic record under the mouse gets the hover highlight and chip.
+        if record is not None and record.pick(segment) and record is self._hovered:
+            self._hover_chip.set_target(record.chip_target())
 
     def next_annotation(self, current: Annotation | None, step: int = 1) -> Annotation | None:
         """The visible annotation ``step`` places after ``current`` (wrapping around)."""
@@ -389,12 +408,12 @@ class AnnotationScene(QGraphicsScene):
         self._category_styles.clear()
         self.labels_layer.set_items([])
 
-    def _style_for(self, ann: Annotation) -> tuple[ItemStyle, Any]:
-        key = id_key(ann.category_id)
+    def _category_style(self, category_id: Any) -> tuple[ItemStyle, Any]:
+        key = id_key(category_id)
         found = self._category_styles.get(key)
         if found is None:
-            color = colors_for(self.ds).color(ann.category_id)
-            cat = self.ds.category_of(ann)
+            color = colors_for(self.ds).color(category_id)
+            cat = self.ds.category(category_id)
             skeleton = cat.get("skeleton") if cat is not None else None
             found = (self._styles.style(color), skeleton)
             self._category_styles[key] = found
@@ -403,21 +422,26 @@ class AnnotationScene(QGraphicsScene):
     def _add_items(self, anns: Iterable[Annotation]) -> None:
         ds, state, items = self.ds, self.state, self._items
         is_visible = self.view_state.is_visible
-        style_for = self._style_for
+        style_for = self._category_style
         add = self.addItem
         added = False
         for ann in anns:
             if ann in items:
                 continue
-            style, skeleton = style_for(ann)
-            item = AnnotationItem(ann, ann.to_dict(), style, label_text(ds, ann), skeleton, state)
+            style, skeleton = style_for(ann.category_id)
+            data = ann.to_dict()
+            if "segments_info" in data:  # a panoptic record: one child item per segment
+                item = build_panoptic_item(ds, ann, data, style, style_for, state, self.images_dir,
+                                           self.view_state.hidden_categories)
+            else:
+                item = AnnotationItem(ann, data, style, label_text(ds, ann), skeleton, state)
             if not is_visible(ann):
                 item.setVisible(False)
             add(item)
             items[ann] = item
             added = True
         if added:
-            self.labels_layer.set_items(items.values())
+            self.labels_layer.set_items(expand(items.values()))
 
     def _remove_items(self, anns: Iterable[Annotation]) -> None:
         removed = False
@@ -432,7 +456,7 @@ class AnnotationScene(QGraphicsScene):
             if shiboken6.isValid(item):
                 self.removeItem(item)
         if removed:
-            self.labels_layer.set_items(self._items.values())
+            self.labels_layer.set_items(expand(self._items.values()))
 
     # ---- following the dataset and the view state ---------------------------------------
     def _attach(self, ds: Any, view_state: ViewState | None) -> None:
@@ -528,13 +552,18 @@ class AnnotationScene(QGraphicsScene):
             if item.isVisible() != shown:
                 item.setVisible(shown)
                 changed = True
+            if isinstance(item, PanopticItem):
+                changed = item.apply_hidden(self.view_state.hidden_categories) or changed
         if changed:
             self.labels_layer.refresh()
 
     def _restyle(self, names: bool = False) -> None:
         ds = self.ds
         for ann, item in self._items.items():
-            style, _ = self._style_for(ann)
+            if isinstance(item, PanopticItem):
+                item.restyle(self._category_style, ds if names else None)
+                continue
+            style, _ = self._category_style(ann.category_id)
             text = label_text(ds, ann) if names else None
             if style is not item.style or (text is not None and text != item.text):
                 item.set_style(style, text)
@@ -563,16 +592,19 @@ class AnnotationScene(QGraphicsScene):
             item = self._items.get(ann)
             if item is None or not item.isVisible():
                 continue
-            emphasised.add(id(item))
-            self._draw_selected(item)
-            chip = LabelChipItem(self.labels_layer)
-            chip.setZValue(CHIP_Z)
-            self.addItem(chip)
-            chip.set_target(item)
-            self._selection_chips.append(chip)
+            for part in item.label_items():  # a panoptic record: each segment shown
+                if not part.isVisible():
+                    continue
+                emphasised.add(id(part))
+                self._draw_selected(part)
+                chip = LabelChipItem(self.labels_layer)
+                chip.setZValue(CHIP_Z)
+                self.addItem(chip)
+                chip.set_target(part)
+                self._selection_chips.append(chip)
         self.labels_layer.emphasised = emphasised
         if self._hovered is not None:
-            self._hover_chip.set_target(self._hovered)
+            self._hover_chip.set_target(self._hovered.chip_target())
         if emit:
             self.selection_changed.emit(list(self._selected))
 
