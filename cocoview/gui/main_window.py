@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         if images_dir is None and path:
             images_dir = self.settings.images_dir_for(path)
         self.locator = ImageLocator(path or ".", images_dir)
+        self.canvas.annotation_scene.set_images_dir(images_dir)  # panoptic PNGs may live there
         self.image_loader.clear_cache()
         self.view_state.set_hidden_categories([])
         self.tree.set_dataset(dataset, self.view_state)
@@ -410,6 +411,7 @@ class MainWindow(QMainWindow):
         if self.dataset is None or self.locator is None:
             return
         self.locator.set_images_dir(folder)
+        self.canvas.annotation_scene.set_images_dir(folder)
         if self.dataset.path:
             self.settings.set_images_dir_for(self.dataset.path, folder)
         self.image_loader.clear_cache()

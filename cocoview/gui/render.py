@@ -46,7 +46,8 @@ def _is_macos() -> bool:
 
 
 def render_image(ds: Any, image: dict, qimage: QImage | None,
-                 view_state: ViewState | None = None, note: str | None = None) -> QImage:
+                 view_state: ViewState | None = None, note: str | None = None,
+                 images_dir: str | os.PathLike | None = None) -> QImage:
     """The image with its visible annotations, at the image's size (1:1).
 
     ``qimage`` None draws the placeholder of the recorded size with ``note``.
@@ -55,6 +56,8 @@ def render_image(ds: Any, image: dict, qimage: QImage | None,
     from cocoview.gui.scene import AnnotationScene
 
     scene = AnnotationScene()
+    if images_dir is not None:
+        scene.set_images_dir(str(images_dir))  # panoptic PNGs may live beside the images
     try:
         scene.show_image(ds, image, qimage, view_state or ViewState(), note)
         rect = scene.image_rect
@@ -112,7 +115,7 @@ def render_to_file(ds: Any, image_id: Any, out_path: str | os.PathLike,
             note = str(error)
     state = ViewState()
     state.set_min_score(min_score)
-    rendered = render_image(ds, image, qimage, state, note)
+    rendered = render_image(ds, image, qimage, state, note, images_dir=images_dir)
     if not rendered.save(out_path, "PNG"):
         raise CocoError(f"Cannot write {out_path}: the file could not be created or written")
     return out_path
