@@ -19,3 +19,14 @@ class ResultsFileError(NotCocoError):
 
 class Cancelled(Exception):
     """A long operation was cancelled by the user."""
+
+
+def file_error(path: str, error: OSError) -> CocoError:
+    """The message for a file that cannot be read, naming the file."""
+    if isinstance(error, FileNotFoundError):
+        return CocoError(f"{path}: no such file")
+    if isinstance(error, IsADirectoryError):
+        return CocoError(f"{path}: is a folder, not a JSON file")
+    if isinstance(error, PermissionError):
+        return CocoError(f"{path}: permission denied")
+    return CocoError(f"{path}: cannot read ({error.strerror or error})")

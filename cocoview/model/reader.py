@@ -18,7 +18,7 @@ import msgspec
 
 from cocoview.model.annotation import Annotation
 from cocoview.model.gc_pause import gc_paused
-from cocoview.model.errors import Cancelled, CocoError, NotCocoError, ResultsFileError
+from cocoview.model.errors import Cancelled, CocoError, NotCocoError, ResultsFileError, file_error
 
 Progress = Callable[[str, float], None]
 
@@ -87,14 +87,8 @@ def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: floa
             if done != size:
                 del buf[done:]
             return buf
-    except IsADirectoryError:
-        raise CocoError(f"{name}: is a folder, not a JSON file") from None
-    except FileNotFoundError:
-        raise CocoError(f"{name}: no such file") from None
-    except PermissionError:
-        raise CocoError(f"{name}: permission denied") from None
     except OSError as e:
-        raise CocoError(f"{name}: cannot read ({e.strerror or e})") from None
+        raise file_error(name, e) from None
 
 
 def detect_layout(data: bytes) -> Layout:

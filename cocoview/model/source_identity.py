@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from cocoview.model.errors import CocoError
+from cocoview.model.errors import file_error
 
 #: how much of each end of the source file the identity hashes
 HASH_SPAN = 1 << 20
@@ -45,12 +45,8 @@ class SourceIdentity:
                 if st.st_size > HASH_SPAN:
                     f.seek(max(st.st_size - HASH_SPAN, HASH_SPAN))
                     digest.update(f.read(HASH_SPAN))
-        except FileNotFoundError:
-            raise CocoError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise CocoError(f"{path}: is a folder, not a JSON file") from None
         except OSError as e:
-            raise CocoError(f"{path}: cannot read ({e.strerror or e})") from None
+            raise file_error(path, e) from None
         return cls(path, st.st_size, st.st_mtime_ns, digest.hexdigest())
 
     def change_from(self, earlier: "SourceIdentity") -> str | None:
