@@ -17,17 +17,15 @@ from typing import Any, Callable, Hashable, Iterable
 
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QTransform
-from PySide6.QtWidgets import (
-    QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene,
-    QGraphicsSimpleTextItem,
-)
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene
 
 from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, StyleBook
 from cocoview.gui.box_handles import BandItem, BoxHandlesItem, InfoChipItem, MarksItem
 from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
 from cocoview.gui.colors import colors_for
 from cocoview.gui.panoptic import PanopticItem, build_panoptic_item, expand
+from cocoview.gui.placeholder import cosmetic_pen, note_chip, placeholder_item
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
@@ -50,14 +48,6 @@ def _positive(value: Any) -> int | None:
     if type(value) in (int, float) and 1 <= value < 1 << 20:
         return int(value)
     return None
-
-
-def _cosmetic(color: QColor, width: float) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidthF(width)
-    pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-    return pen
 
 
 class AnnotationScene(QGraphicsScene):
@@ -346,55 +336,14 @@ class AnnotationScene(QGraphicsScene):
         else:
             w, h, recorded = self._recorded_size()
             self.image_rect = QRectF(0, 0, w, h)
-            item = self._placeholder(w, h)
+            item = placeholder_item(w, h, IMAGE_Z)
             size = f"{w} × {h} px" + (" (size recorded in the file)" if recorded else " (size unknown)")
-            self._note_item = self._note_chip(f"{note or 'No image'}\n{size}", QPointF(w / 2, h / 2))
+            self._note_item = note_chip(f"{note or 'No image'}\n{size}", QPointF(w / 2, h / 2), NOTE_Z)
             self.addItem(self._note_item)
         self.addItem(item)
         self._background = item
         self.labels_layer.origin = self.image_rect.topLeft()
         self.setSceneRect(self.image_rect)
-
-    def _placeholder(self, w: int, h: int) -> QGraphicsRectItem:
-        tile = QPixmap(2, 2)
-        tile.fill(QColor(52, 54, 58))
-        painter = QPainter(tile)
-        painter.fillRect(0, 0, 1, 1, QColor(60, 62, 67))
-        painter.fillRect(1, 1, 1, 1, QColor(60, 62, 67))
-        painter.end()
-        brush = QBrush(tile)
-        square = max(4.0, min(w, h) / 24.0)
-        brush.setTransform(QTransform.fromScale(square, square))
-        item = QGraphicsRectItem(0, 0, w, h)
-        item.setBrush(brush)
-        pen = _cosmetic(QColor(110, 112, 118), 1.0)
-        pen.setStyle(Qt.PenStyle.DashLine)
-        item.setPen(pen)
-        item.setZValue(IMAGE_Z)
-        return item
-
-    def _note_chip(self, text: str, centre: QPointF) -> QGraphicsPathItem:
-        chip = QGraphicsPathItem()
-        chip.setFlag(IGNORES_TRANSFORMATIONS)
-        chip.setZValue(NOTE_Z)
-        chip.setPos(centre)
-        label = QGraphicsSimpleTextItem(text, chip)
-        font = QFont(LabelLayerItem.font())
-        font.setPixelSize(13)
-        label.setFont(font)
-        label.setBrush(QBrush(QColor(235, 236, 240)))
-        rect = label.boundingRect()
-        pad = 10.0
-        box = QRectF(-rect.width() / 2 - pad, -rect.height() / 2 - pad,
-                     rect.width() + 2 * pad, rect.height() + 2 * pad)
-        label.setPos(box.left() + pad, box.top() + pad)
-        path = QPainterPath()
-        path.addRoundedRect(box, 6.0, 6.0)
-        chip.setPath(path)
-        chip.setBrush(QBrush(QColor(20, 22, 26, 225)))
-        chip.setPen(QPen(Qt.PenStyle.NoPen))
-        chip.text_item = label
-        return chip
 
     # ---- annotation items -----------------------------------------------------------
     def _clear_annotations(self) -> None:
@@ -613,7 +562,7 @@ class AnnotationScene(QGraphicsScene):
         # Dark, then white, then the category colour: visible on any background.
         for color, width in ((SHADOW, 10.0), (HALO, 7.0), (item.style.color, 3.0)):
             line = QGraphicsPathItem(path, self._selection_layer)
-            line.setPen(_cosmetic(color, width))
+            line.setPen(cosmetic_pen(color, width))
         tint = QColor(item.style.color)
         tint.setAlphaF(0.22)
         line.setBrush(QBrush(tint))
