@@ -22,7 +22,7 @@ from cocoview.model.ids import id_key
 from cocoview.model.reader import Layout, Parts, Progress, parts_from_dict, read_parts
 
 
-# Re-indexing more annotations than this rebuilds the touched lists in one pass.
+# Moving more annotations than this (and over a quarter of all) rebuilds every index list.
 _REBUILD_OVER = 2000
 
 
@@ -36,6 +36,35 @@ def _image_key(ann: Annotation) -> Hashable:
 
 def _category_key(ann: Annotation) -> Hashable:
     return id_key(ann.category_id)
+
+
+def _take_out(items: list, targets: Iterable[Any]) -> list[tuple[int, Any]]:
+    """Remove ``targets`` (by identity) from ``items``; returns (position, item) pairs."""
+    wanted = {id(t) for t in targets}
+    removed: list[tuple[int, Any]] = []
+    kept: list = []
+    for i, x in enumerate(items):
+        if id(x) in wanted:
+            removed.append((i, x))
+        else:
+            kept.append(x)
+    items[:] = kept
+    return removed
+
+
+def _put_back(items: list, placed: list[tuple[int, Any]]) -> None:
+    """Undo :func:`_take_out`: put items back at their positions, in one pass."""
+    merged: list = []
+    source = iter(items)
+    for pos, item in sorted(placed, key=lambda p: p[0]):
+        while len(merged) < pos:
+            nxt = next(source, None)
+            if nxt is None:
+                break
+            merged.append(nxt)
+        merged.append(item)
+    merged.extend(source)
+    items[:] = merged
 
 
 def _insert_in_file_order(lst: list[Annotation], ann: Annotation) -> None:
@@ -90,9 +119,7 @@ class Dataset:
 
     # ---- indexes ------------------------------------------------------
     def _build_indexes(self) -> None:
-        self._image_by_key: dict[Hashable, dict] = {}
-        for image in self.images:
-            self._image_by_key.setdefault(id_key(image.get("id")), image)
+        self._rebuild_image_index()
         self._build_annotation_indexes()
         self._build_category_index()
 
@@ -115,9 +142,6 @@ class Dataset:
     def top_level(self) -> dict[str, Any]:
         """Top-level keys in file order (annotations as Annotation objects)."""
         return self._top
-
-    def has_key(self, key: str) -> bool:
-        return key in self._top
 
     def image(self, image_id: Any) -> dict | None:
         return self._image_by_key.get(id_key(image_id))
@@ -154,21 +178,8 @@ class Dataset:
         return bool(self.annotations) and "segments_info" in self.annotations[0].to_dict()
 
     # ---- primitives for commands ---------------------------------------
-    def _positions(self, items: list, targets: Iterable[Any]) -> list[int]:
-        wanted = {id(t) for t in targets}
-        return [i for i, x in enumerate(items) if id(x) in wanted]
-
     def _remove_annotations(self, anns: Iterable[Annotation]) -> list[tuple[int, Annotation]]:
-        anns = list(anns)
-        wanted = {id(a) for a in anns}
-        removed: list[tuple[int, Annotation]] = []
-        kept: list[Annotation] = []
-        for i, a in enumerate(self.annotations):
-            if id(a) in wanted:
-                removed.append((i, a))
-            else:
-                kept.append(a)
-        self.annotations[:] = kept
+        removed = _take_out(self.annotations, anns)
         gone = [a for _, a in removed]
         self._unindex(gone)
         if gone:
@@ -179,18 +190,7 @@ class Dataset:
         """Put annotations back at their positions (ascending), as before a removal."""
         if not placed:
             return
-        placed = sorted(placed, key=lambda p: p[0])
-        merged: list[Annotation] = []
-        source = iter(self.annotations)
-        for pos, ann in placed:
-            while len(merged) < pos:
-                nxt = next(source, None)
-                if nxt is None:
-                    break
-                merged.append(nxt)
-            merged.append(ann)
-        merged.extend(source)
-        self.annotations[:] = merged
+        _put_back(self.annotations, placed)
         added = [a for _, a in placed]
         self._index(added)
         self.events.annotations_added.emit(annotations=added)
@@ -264,9 +264,7 @@ class Dataset:
             self.events.annotations_changed.emit(annotations=anns)
 
     def _remove_images(self, images: Iterable[dict]) -> list[tuple[int, dict]]:
-        wanted = {id(i) for i in images}
-        removed = [(i, img) for i, img in enumerate(self.images) if id(img) in wanted]
-        self.images[:] = [img for img in self.images if id(img) not in wanted]
+        removed = _take_out(self.images, images)
         self._rebuild_image_index()
         gone = [img for _, img in removed]
         if gone:
@@ -276,8 +274,7 @@ class Dataset:
     def _insert_images(self, placed: list[tuple[int, dict]]) -> None:
         if not placed:
             return
-        for pos, img in sorted(placed, key=lambda p: p[0]):
-            self.images.insert(pos, img)
+        _put_back(self.images, placed)
         self._rebuild_image_index()
         self.events.images_added.emit(images=[img for _, img in placed])
 
@@ -296,15 +293,12 @@ class Dataset:
         return old
 
     def _remove_categories(self, categories: Iterable[dict]) -> list[tuple[int, dict]]:
-        wanted = {id(c) for c in categories}
-        removed = [(i, c) for i, c in enumerate(self.categories) if id(c) in wanted]
-        self.categories[:] = [c for c in self.categories if id(c) not in wanted]
+        removed = _take_out(self.categories, categories)
         self._build_category_index()
         self.events.categories_changed.emit()
         return removed
 
     def _insert_categories(self, placed: list[tuple[int, dict]]) -> None:
-        for pos, cat in sorted(placed, key=lambda p: p[0]):
-            self.categories.insert(pos, cat)
+        _put_back(self.categories, placed)
         self._build_category_index()
         self.events.categories_changed.emit()
