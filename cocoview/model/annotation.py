@@ -16,6 +16,7 @@ import msgspec
 from cocoview.model.ids import id_key
 
 _decode = msgspec.json.Decoder().decode
+_decode_fields = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 
 # Field names that no JSON key can select, so decoding never fills them.
 _RAW_NAME = "\u2063cocoview.raw"
@@ -73,6 +74,18 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
         if self.patch is not None:
             return {**_decode(self.raw), **self.patch}
         return _decode(self.raw)
+
+    def fields(self) -> dict:
+        """A fresh top-level dict in which untouched values stay the file's bytes (``msgspec.Raw``).
+
+        Encoding it writes polygons and RLE counts back without parsing them.
+        """
+        if self.data is not None:
+            return dict(self.data)
+        out = _decode_fields(self.raw)
+        if self.patch:
+            out.update(self.patch)
+        return out
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.to_dict().get(key, default)

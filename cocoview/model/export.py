@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 _CHUNK = 20000
 _decode_raw_dicts = msgspec.json.Decoder(list[dict[str, msgspec.Raw]]).decode
-_decode_raw_dict = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
 _decode_any = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
 
@@ -156,13 +155,14 @@ def _rewrite_annotations(plan: ExportPlan, options: ExportOptions, maps, check) 
     for start in range(0, len(anns), _CHUNK):
         check(start / max(len(anns), 1))
         chunk = anns[start:start + _CHUNK]
-        if all(a.raw is not None for a in chunk):
+        if all(a.data is None for a in chunk):  # one decode for the chunk
             objects = _decode_raw_dicts(b"[" + b",".join([a.raw for a in chunk]) + b"]")
+            for ann, obj in zip(chunk, objects):
+                if ann.patch:
+                    obj.update(ann.patch)
         else:
-            objects = [dict(a.to_dict()) if a.raw is None else _decode_raw_dict(a.raw) for a in chunk]
+            objects = [a.fields() for a in chunk]
         for ann, obj in zip(chunk, objects):
-            if ann.patch is not None and ann.data is None:
-                obj.update(ann.patch)
             if options.reindex:
                 if "id" in obj:  # panoptic records have no id of their own: none is added
                     new_id = options.start_id + len(ann_pairs)

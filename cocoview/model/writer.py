@@ -17,17 +17,11 @@ from cocoview.model.reader import Layout
 _encode = msgspec.json.Encoder().encode
 
 
-_decode_raw_dict = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
-
-
 def annotation_bytes(ann: Annotation) -> Any:
     """One annotation as JSON: its original bytes while untouched."""
-    if ann.data is not None:
-        return _encode(ann.data)
-    if ann.patch is not None:
-        # Untouched values are copied as bytes; only the patched fields are encoded.
-        return _encode({**_decode_raw_dict(ann.raw), **ann.patch})
-    return ann.raw
+    if ann.data is None and ann.patch is None:
+        return ann.raw
+    return _encode(ann.fields())
 
 
 def _annotation_bytes(anns: Iterable[Annotation]) -> bytes:
