@@ -13,7 +13,6 @@ from typing import Any
 
 import msgspec
 
-from cocoview.model.ids import id_key
 
 _decode = msgspec.json.Decoder().decode
 _decode_fields = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
@@ -89,14 +88,6 @@ class Annotation(msgspec.Struct, gc=False, eq=False, repr_omit_defaults=True):
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.to_dict().get(key, default)
-
-    @property
-    def image_key(self):
-        return id_key(self.image_id)
-
-    @property
-    def category_key(self):
-        return id_key(self.category_id)
 
     def replace_data(self, data: dict) -> None:
         """Store an edited object and refresh the indexed fields (commands only)."""

@@ -19,7 +19,7 @@ _encode = msgspec.json.Encoder().encode
 
 def annotation_bytes(ann: Annotation) -> Any:
     """One annotation as JSON: its original bytes while untouched."""
-    if ann.data is None and ann.patch is None:
+    if ann.is_untouched:
         return ann.raw
     return _encode(ann.fields())
 
