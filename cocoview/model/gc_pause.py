@@ -12,6 +12,7 @@ import threading
 
 _lock = threading.Lock()
 _depth = 0
+_was_enabled = True
 
 
 @contextlib.contextmanager
@@ -21,10 +22,10 @@ def gc_paused(freeze: bool = False):
     With ``freeze``, objects that survive the block are moved to the permanent
     generation so the next full collection does not walk them again.
     """
-    global _depth
+    global _depth, _was_enabled
     with _lock:
         if _depth == 0:
-            _depth_enabled[0] = gc.isenabled()
+            _was_enabled = gc.isenabled()
             gc.disable()
         _depth += 1
     try:
@@ -35,8 +36,5 @@ def gc_paused(freeze: bool = False):
             if _depth == 0:
                 if freeze:
                     gc.freeze()
-                if _depth_enabled[0]:
+                if _was_enabled:
                     gc.enable()
-
-
-_depth_enabled = [True]
