@@ -11,7 +11,6 @@ image or a polygon with very many points is checked in little time.
 
 from __future__ import annotations
 
-import gc
 import math
 import weakref
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import msgspec
 
 from cocoview.model import geometry
 from cocoview.model.annotation import Annotation
+from cocoview.model.gc_pause import gc_paused
 from cocoview.model.ids import format_id, id_key, is_valid_id
 
 ERROR = "error"
@@ -538,9 +538,7 @@ def validate(ds) -> list[Finding]:
     """Every finding for the dataset: images, categories, then annotations in file order."""
     # Decoding makes many short-lived lists; the cycle collector would scan
     # the whole dataset again and again for nothing.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         ctx = _context(ds, fresh=True)
         out: list[Finding] = []
         for pos, image in enumerate(ds.images):
@@ -548,9 +546,6 @@ def validate(ds) -> list[Finding]:
         _check_categories(ds, ctx, out)
         _check_annotations(ds, ds.annotations, ctx, out, whole=True)
         return out
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 class _NoContext:
