@@ -4,8 +4,9 @@ One :class:`LabelLayerItem` paints every chip in device pixels above all
 annotations (one item for all labels keeps a scene of ten thousand
 annotations cheap to build and to paint); :class:`LabelChipItem` draws the
 hovered or a selected annotation's chip again on top, outlined, so that hover
-changes repaint only a few pixels. Also the texts: :func:`label_text` and
-the hover tooltip :func:`annotation_tooltip`.
+changes repaint only a few pixels. Chips never cover one another: one that
+would land on a chip placed before it steps down into its box, row by row.
+Also the texts: :func:`label_text` and the hover tooltip :func:`annotation_tooltip`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ LABEL_BACKGROUND = QColor(18, 20, 24, 205)
 LABEL_BACKGROUND_BRUSH = QBrush(LABEL_BACKGROUND)
 LABEL_TEXT = QColor(245, 246, 248)
 SWATCH_EDGE = QPen(DARK_EDGE, 1.0)
-#: Labels on screen beyond which only chips that do not overlap are kept.
+#: Chips near the view beyond which a chip that would cover another is left
+#: out rather than moved down.
 CROWDED_LABELS = 150
+#: How many rows a chip may step down, into its box, to clear the chips placed before it.
+MAX_STEPS = 8
+#: Rows a chip may always step, even below a box shorter than that on screen.
+MIN_STEPS = 3
 
 
 def label_text(ds: Any, ann: Annotation) -> str:
@@ -83,9 +89,12 @@ class LabelLayerItem(QGraphicsItem):
     A chip sits just above its annotation's top-left corner, or just inside
     it when there is no room above on screen. Annotations without geometry
     (image-level labels) get chips stacked in the image's top-left corner.
-    Chips of hovered and selected annotations are drawn last, outlined.
-    Placement is cached per view transform; hover changes repaint only the
-    chips concerned.
+    A chip that would cover one placed before it (image-level chips first,
+    then larger annotations before smaller ones) steps down a row at a time,
+    into its box; when no row within reach is clear, it is left out (hover
+    or selection still shows it). Chips of hovered and selected annotations
+    are drawn again on top, outlined, where the layer placed them. Placement
+    is cached per view transform; hover changes repaint only the chips concerned.
     """
 
     PAD_X = 5.0
@@ -94,6 +103,8 @@ class LabelLayerItem(QGraphicsItem):
     GAP = 4.0
     _font: QFont | None = None
     _metrics: QFontMetricsF | None = None
+    #: Width in pixels of each word measured so far (label texts share most words).
+    _word_widths: dict[str, float] = {}
 
     @classmethod
     def font(cls) -> QFont:
@@ -105,6 +116,31 @@ class LabelLayerItem(QGraphicsItem):
             cls._metrics = QFontMetricsF(font)
         return cls._font
 
+    @classmethod
+    def chip_height(cls) -> float:
+        cls.font()
+        return cls.PAD_Y * 2 + cls._metrics.height()
+
+    @classmethod
+    def text_width(cls, text: str) -> float:
+        """The advance of ``text``, summed from its words (measured once each)."""
+        cls.font()
+        widths = cls._word_widths
+        if len(widths) > 20000:
+            widths.clear()
+        metrics = cls._metrics
+        total = 0.0
+        words = text.split(" ")
+        for word in words:
+            w = widths.get(word)
+            if w is None:
+                w = widths[word] = metrics.horizontalAdvance(word)
+            total += w
+        space = widths.get(" ")
+        if space is None:
+            space = widths[" "] = metrics.horizontalAdvance(" ")
+        return total + space * (len(words) - 1)
+
     def __init__(self) -> None:
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
@@ -114,6 +150,8 @@ class LabelLayerItem(QGraphicsItem):
         self.emphasised: set[int] = set()
         self._generation = 0
         self._cache: tuple[Any, list] | None = None
+        #: ``id()`` of an annotation item -> its chip's rectangle (device pixels), last placement.
+        self._placed: dict[int, QRectF] = {}
         self.font()
 
     def set_items(self, items: Iterable[AnnotationItem]) -> None:
@@ -132,61 +170,89 @@ class LabelLayerItem(QGraphicsItem):
         return QRectF(-1e9, -1e9, 2e9, 2e9)
 
     def chip_size(self, item: AnnotationItem) -> tuple[float, float]:
-        metrics = self._metrics
         if item.label_width < 0:
-            item.label_width = metrics.horizontalAdvance(item.text)
-        return (self.PAD_X * 2 + self.SWATCH + self.GAP + item.label_width,
-                self.PAD_Y * 2 + metrics.height())
+            item.label_width = self.text_width(item.text)
+        return self.PAD_X * 2 + self.SWATCH + self.GAP + item.label_width, self.chip_height()
 
     def chip_rects(self, transform: QTransform, view: QRectF) -> list[tuple[AnnotationItem, QRectF]]:
-        """Where each visible chip lands in device pixels, bottom to top."""
-        key = (self._generation, transform.m11(), transform.m12(), transform.m21(), transform.m22(),
-               transform.dx(), transform.dy(), view.left(), view.top(), view.width(), view.height())
+        """Where each chip on screen lands in device pixels, bottom to top."""
+        m11, m12, m21, m22 = transform.m11(), transform.m12(), transform.m21(), transform.m22()
+        dx, dy = transform.dx(), transform.dy()
+        key = (self._generation, m11, m12, m21, m22, dx, dy, view.left(), view.top(), view.width(), view.height())
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        out = []
-        stack = 0
-        top = view.top()
+        h = self.chip_height()
+        # Chips reaching into the view by less than a row still count: they border those on screen.
+        left, top, right, bottom = view.left() - h, view.top() - h, view.right() + h, view.bottom() + h
+        view_top = view.top()
         origin = transform.map(self.origin)
-        height = self.PAD_Y * 2 + self._metrics.height()
+        ox, oy = origin.x() + 4.0, origin.y() + 4.0
+        extra = self.PAD_X * 2 + self.SWATCH + self.GAP
+        chips = []   # [index, item, x, y, width, box bottom or None]
+        stack = 0
         for item in self.items:
             if not item.isVisible() or item.previewing:
                 continue  # a dragged annotation's chip is drawn by its selection chip
-            w = self.chip_size(item)[0]
+            if item.label_width < 0:
+                item.label_width = self.text_width(item.text)
+            w = extra + item.label_width
             if item.has_geometry():
-                p = transform.map(item.label_anchor())
-                y = p.y() - height - 1.0
-                rect = QRectF(p.x() - 1.0, y if y >= top else p.y() + 1.0, w, height)
+                r = item.box if item.box is not None else item.bounds
+                ax, ay, ab = r.left(), r.top(), r.bottom()
+                x = m11 * ax + m21 * ay + dx - 1.0
+                y_anchor = m12 * ax + m22 * ay + dy
+                y = y_anchor - h - 1.0
+                if y < view_top:
+                    y = y_anchor + 1.0
+                box_bottom = m12 * ax + m22 * ab + dy
             else:
                 item.chip_stack = stack
-                rect = QRectF(origin.x() + 4.0, origin.y() + 4.0 + stack * (height + 2.0), w, height)
+                x, y, box_bottom = ox, oy + stack * (h + 2.0), None
                 stack += 1
-            out.append((item, rect))
-        out = self._declutter(out, transform, view)
+            if x < right and x + w > left and y < bottom and y + h > top:
+                chips.append([len(chips), item, x, y, w, box_bottom])
+        kept = self._separate(chips, h)
+        out = [(c[1], QRectF(c[2], c[3], c[4], h)) for c in kept]
+        self._placed = {id(item): rect for item, rect in out}
         self._cache = (key, out)
         return out
 
-    def _declutter(self, chips: list, transform: QTransform, view: QRectF) -> list:
-        """Past :data:`CROWDED_LABELS` chips on screen, keep only chips that do
-        not overlap one already kept, larger annotations first: a wall of
-        overlapping chips reads as nothing. Hover and selection still show
-        any annotation's chip; zooming in brings the others back."""
-        on_screen = [(item, rect) for item, rect in chips if rect.intersects(view)]
-        if len(on_screen) <= CROWDED_LABELS:
-            return chips
-        cell = 64.0
-        grid: dict[tuple[int, int], list[QRectF]] = {}
-        kept: set[int] = set()
-        for item, rect in sorted(on_screen, key=lambda c: -c[0].area):
-            x0, x1 = int(rect.left() // cell), int(rect.right() // cell)
-            y0, y1 = int(rect.top() // cell), int(rect.bottom() // cell)
-            cells = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-            if any(rect.intersects(other) for c in cells for other in grid.get(c, ())):
+    def _separate(self, chips: list, h: float) -> list:
+        """Move chips so that none covers another: image-level chips stay put,
+        larger annotations keep their place and smaller ones step down a row at
+        a time (at least :data:`MIN_STEPS` rows, more while their box reaches,
+        at most :data:`MAX_STEPS`). A chip finding no clear row is left out; so
+        is every overlapping chip past :data:`CROWDED_LABELS` on screen, where a
+        wall of chips would read as nothing. Hover and selection still show any
+        annotation's chip; zooming in brings the others back. Returns the chips
+        kept, in their original order, with their ``y`` updated."""
+        crowded = len(chips) > CROWDED_LABELS
+        grid = _ChipGrid()
+        row = h + 1.0
+        kept = []
+        for chip in sorted(chips, key=lambda c: (c[5] is not None, -c[1].area)):
+            _i, _item, x, y, w, box_bottom = chip
+            if box_bottom is None:
+                grid.add(x, y, w, h)
+                kept.append(chip)
                 continue
-            for c in cells:
-                grid.setdefault(c, []).append(rect)
-            kept.add(id(item))
-        return [(item, rect) for item, rect in chips if id(item) in kept]
+            steps = 0
+            if not crowded:
+                steps = MIN_STEPS
+                while steps < MAX_STEPS and y + (steps + 1) * row < box_bottom:
+                    steps += 1
+            for k in range(steps + 1):
+                if not grid.hits(x, y + k * row, w, h):
+                    chip[3] = y + k * row
+                    grid.add(x, chip[3], w, h)
+                    kept.append(chip)
+                    break
+        kept.sort(key=lambda c: c[0])
+        return kept
+
+    def placed_rect(self, item: AnnotationItem) -> QRectF | None:
+        """Where the last placement put ``item``'s chip (device pixels), None if it was left out."""
+        return self._placed.get(id(item))
 
     def _on_top(self, item: AnnotationItem) -> bool:
         return item.hovered or id(item) in self.emphasised
@@ -220,6 +286,37 @@ class LabelLayerItem(QGraphicsItem):
         return None
 
 
+class _ChipGrid:
+    """Chip rectangles bucketed by screen cell, to find overlaps quickly."""
+
+    CELL = 64.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+
+    def _cells(self, x: float, y: float, w: float, h: float) -> list[tuple[int, int]]:
+        cell = self.CELL
+        x0, x1 = int(x // cell), int((x + w) // cell)
+        y0, y1 = int(y // cell), int((y + h) // cell)
+        return [(cx, cy) for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
+
+    def hits(self, x: float, y: float, w: float, h: float) -> bool:
+        """Does the rectangle overlap one added? Chips that only touch (a shared
+        edge, an anti-aliased fringe of half a pixel) do not count."""
+        left, top, right, bottom = x + 0.5, y + 0.5, x + w - 0.5, y + h - 0.5
+        cells = self.cells
+        for c in self._cells(x, y, w, h):
+            for ol, ot, o_r, ob in cells.get(c, ()):
+                if left < o_r and ol < right and top < ob and ot < bottom:
+                    return True
+        return False
+
+    def add(self, x: float, y: float, w: float, h: float) -> None:
+        rect = (x, y, x + w, y + h)
+        for c in self._cells(x, y, w, h):
+            self.cells.setdefault(c, []).append(rect)
+
+
 def draw_chip(painter: QPainter, rect: QRectF, item: AnnotationItem, outlined: bool) -> None:
     """One label chip in device coordinates: dark rounded box, colour swatch, text."""
     layer = LabelLayerItem
@@ -239,8 +336,10 @@ def draw_chip(painter: QPainter, rect: QRectF, item: AnnotationItem, outlined: b
 class LabelChipItem(QGraphicsItem):
     """The chip of a hovered or selected annotation, outlined, above every other label.
 
-    It ignores the view's transformations, so showing, hiding or moving it
-    repaints only the few pixels it covers.
+    It sits where the layer placed that annotation's chip, moved down or not;
+    a chip the layer left out shows in its usual place. It ignores the
+    view's transformations, so showing, hiding or moving it repaints only the
+    few pixels it may cover.
     """
 
     def __init__(self, layer: LabelLayerItem) -> None:
@@ -265,6 +364,7 @@ class LabelChipItem(QGraphicsItem):
         self.setVisible(item.isVisible() and self.layer.isVisible())
 
     def _local_rect(self, above: bool) -> QRectF:
+        """The chip's usual place, relative to the anchor: above it, else just inside."""
         w, h = self._size
         item = self.target
         if item is not None and not item.has_geometry():
@@ -273,16 +373,25 @@ class LabelChipItem(QGraphicsItem):
         return QRectF(-1.0, -h - 1.0 if above else 1.0, w, h)
 
     def boundingRect(self) -> QRectF:  # noqa: N802
+        # Everywhere the layer may place the chip: above or inside, stepped down.
         above, inside = self._local_rect(True), self._local_rect(False)
-        return above.united(inside).adjusted(-2, -2, 2, 2)
+        lowest = inside.translated(0.0, MAX_STEPS * (self._size[1] + 1.0))
+        return above.united(lowest).adjusted(-2, -2, 2, 2)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         item = self.target
         if item is None or not item.isVisible():
             return
-        # Same rule as the layer: above the anchor unless that leaves the view.
-        top = painter.worldTransform().dy()
-        above = top - self._size[1] - 1.0 >= painter.viewport().top()
+        t = painter.worldTransform()
+        rect = None
+        if not item.previewing:
+            placed = self.layer.placed_rect(item)
+            if placed is not None:
+                rect = placed.translated(-t.dx(), -t.dy())
+        if rect is None:
+            # Same rule as the layer: above the anchor unless that leaves the view.
+            above = t.dy() - self._size[1] - 1.0 >= painter.viewport().top()
+            rect = self._local_rect(above)
         painter.setRenderHint(AA, True)
         painter.setFont(LabelLayerItem.font())
-        draw_chip(painter, self._local_rect(above), item, True)
+        draw_chip(painter, rect, item, True)

@@ -144,12 +144,13 @@ def test_rle_with_string_counts_is_tinted(corpus, qapp):
 def _scored_dataset(tmp_path) -> Dataset:
     from PIL import Image
 
-    Image.new("RGB", (80, 60), (128, 128, 128)).save(tmp_path / "pic.png")
-    doc = {"images": [{"id": 5, "file_name": "pic.png", "width": 80, "height": 60}],
+    # the boxes stand far enough apart that their label chips do not meet
+    Image.new("RGB", (200, 60), (128, 128, 128)).save(tmp_path / "pic.png")
+    doc = {"images": [{"id": 5, "file_name": "pic.png", "width": 200, "height": 60}],
            "categories": [{"id": 1, "name": "thing"}],
            "annotations": [
                {"id": 1, "image_id": 5, "category_id": 1, "bbox": [10, 20, 20, 20], "score": 0.3},
-               {"id": 2, "image_id": 5, "category_id": 1, "bbox": [50, 20, 20, 20], "score": 0.9}]}
+               {"id": 2, "image_id": 5, "category_id": 1, "bbox": [150, 20, 20, 20], "score": 0.9}]}
     path = tmp_path / "scored.json"
     path.write_text(json.dumps(doc))
     return Dataset.load(path)
@@ -166,8 +167,8 @@ def test_score_threshold_hides_annotations(qapp, tmp_path):
     render_to_file(ds, 5, tmp_path / "all.png")
     render_to_file(ds, "5", tmp_path / "some.png", min_score=0.5)
     everything, filtered = QImage(str(tmp_path / "all.png")), QImage(str(tmp_path / "some.png"))
-    assert right_edge_coloured(everything, 30) and right_edge_coloured(everything, 70)
-    assert not right_edge_coloured(filtered, 30) and right_edge_coloured(filtered, 70)
+    assert right_edge_coloured(everything, 30) and right_edge_coloured(everything, 170)
+    assert not right_edge_coloured(filtered, 30) and right_edge_coloured(filtered, 170)
     assert rgb(filtered, 30, 30) == (128, 128, 128)
 
 

@@ -102,6 +102,7 @@ def test_colours_come_from_the_category(shown):
 
 def test_pixels_take_box_and_mask_colours(shown):
     ds, state, scene = shown
+    state.set_layer("labels", False)  # label chips step into boxes when they meet; not the subject here
     image = render_scene(scene)
     # right edge of the cat box (x = 70) at mid height
     assert box_edge_has(image, 70, 45, CAT)
@@ -159,6 +160,7 @@ def test_hidden_categories(shown):
 
 def test_layer_toggles(shown):
     ds, state, scene = shown
+    state.set_layer("labels", False)
     state.set_layer("boxes", False)
     image = render_scene(scene)
     assert not box_edge_has(image, 70, 45, CAT)
@@ -173,10 +175,15 @@ def test_layer_toggles(shown):
 def test_labels_layer(shown):
     ds, state, scene = shown
     # the cat label sits just above the cat box's top-left corner (10, 10)...
-    # there is no room above y=10 at 1:1, so it goes inside the box
+    # there is no room above y=10 at 1:1, so it goes inside the box, where it
+    # would cover the image-level label's chip in the corner: it steps one row down
     chip = dict(scene.labels_layer.chip_rects(QTransform(), QRectF(0, 0, WIDTH, HEIGHT)))
     cat_chip = chip[scene.item_for(ann(ds, 1))]
-    assert cat_chip.left() == pytest.approx(9.0) and cat_chip.top() == pytest.approx(11.0)
+    image_label_chip = chip[scene.item_for(ann(ds, 6))]
+    assert image_label_chip.topLeft() == QPointF(4.0, 4.0)
+    row = image_label_chip.height() + 1.0
+    assert cat_chip.left() == pytest.approx(9.0) and cat_chip.top() == pytest.approx(11.0 + row)
+    assert not cat_chip.intersects(image_label_chip)
     with_labels = render_scene(scene)
     inside_chip = (int(cat_chip.right()) - 3, int(cat_chip.center().y()))
     state.set_layer("labels", False)
@@ -273,6 +280,7 @@ def test_unknown_category_is_grey(qapp):
 # ---- hit testing, hover, selection ------------------------------------------------------
 def test_annotation_at_prefers_the_smallest(shown):
     ds, state, scene = shown
+    state.set_layer("labels", False)  # labels are found first: test_annotation_at_finds_labels_first
     assert scene.annotation_at(QPointF(35, 35)) is ann(ds, 3)
     assert scene.annotation_at(QPointF(50, 50)) is ann(ds, 1)
     assert scene.annotation_at(QPointF(120, 40)) is ann(ds, 2)
@@ -467,9 +475,10 @@ def test_crowded_labels_are_thinned_out(qapp):
     assert 0 < len(chips) < 100
     for i, (_a, r) in enumerate(chips):  # what is kept does not overlap
         assert not any(r.intersects(o) for _b, o in chips[i + 1:])
-    # zoomed in, few chips are on screen and none is left out
+    # zoomed in, few chips are on screen and none of them is left out
     zoomed = scene.labels_layer.chip_rects(QTransform.fromScale(40, 40), view)
-    assert len(zoomed) == 400
+    on_screen = {i for i in range(400) if (i % 20) * 160 < 400 and (i // 20) * 160 < 400}
+    assert {item.annotation.id for item, _r in zoomed} == on_screen
 
 
 # ---- malformed input ------------------------------------------------------------------------

@@ -1,0 +1,185 @@
+"""Label chips: placement without overlaps, texts."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QTransform
+
+from cocoview.gui.label_items import CROWDED_LABELS, MAX_STEPS, MIN_STEPS, LabelLayerItem, label_text
+from cocoview.gui.scene import AnnotationScene
+from cocoview.model.dataset import Dataset
+from cocoview.model.view_state import ViewState
+from tests.gui.scene_data import grey_image, render_scene, rgb
+
+W, H = 400, 300
+VIEW = QRectF(0, 0, W, H)
+
+
+def _doc(anns: list[dict]) -> dict:
+    return {"images": [{"id": 1, "width": W, "height": H}],
+            "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "long category name"}],
+            "annotations": [{"id": i + 1, "image_id": 1, "category_id": 1, **a} for i, a in enumerate(anns)]}
+
+
+@pytest.fixture
+def show(qapp):
+    scenes = []
+
+    def make(anns: list[dict]):
+        ds = Dataset.from_dict(_doc(anns))
+        scene = AnnotationScene()
+        scene.show_image(ds, ds.image(1), grey_image(W, H), ViewState())
+        scenes.append(scene)
+        return ds, scene
+
+    yield make
+    for scene in scenes:
+        scene.detach()
+
+
+def _chips(scene, transform=None) -> dict[int, QRectF]:
+    """Annotation id -> chip rectangle (device pixels), for the chips drawn."""
+    placed = scene.labels_layer.chip_rects(transform or QTransform(), VIEW)
+    return {item.annotation.id: rect for item, rect in placed}
+
+
+def _overlapping(rects) -> list:
+    rects = list(rects)
+    return [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:]
+            if a.adjusted(0.5, 0.5, -0.5, -0.5).intersects(b)]
+
+
+def _row() -> float:
+    LabelLayerItem.font()
+    return LabelLayerItem.PAD_Y * 2 + LabelLayerItem._metrics.height() + 1.0
+
+
+def test_boxes_sharing_a_corner_get_separate_chips(show):
+    # a large box and a smaller crowd sharing their top-left corner
+    ds, scene = show([{"bbox": [100, 100, 200, 150], "iscrowd": 0},
+                      {"category_id": 2, "bbox": [100, 100, 120, 80], "iscrowd": 1}])
+    chips = _chips(scene)
+    assert set(chips) == {1, 2}
+    assert not _overlapping(chips.values())
+    # the larger annotation keeps the place above the corner; the other steps one row down, into its box
+    assert chips[1].bottom() == pytest.approx(99.0)
+    assert chips[2].left() == chips[1].left()
+    assert chips[2].top() == pytest.approx(chips[1].top() + _row())
+    assert chips[2].top() >= 100
+    assert label_text(ds, ds.annotations[0]) == "a"
+    assert label_text(ds, ds.annotations[1]) == "b · crowd"
+    # each chip answers for its own annotation
+    layer = scene.labels_layer
+    assert layer.item_at(chips[2].center(), QTransform(), VIEW).annotation is ds.annotations[1]
+    assert layer.item_at(chips[1].center(), QTransform(), VIEW).annotation is ds.annotations[0]
+
+
+def test_moved_chip_is_painted_where_it_was_placed(show):
+    _ds, scene = show([{"bbox": [100, 100, 200, 150]}, {"category_id": 2, "bbox": [100, 100, 120, 80]}])
+    moved = _chips(scene)[2]
+    with_labels = render_scene(scene)
+    # the dark chip background shows inside the box, where the second chip went
+    x, y = int(moved.right()) - 2, int(moved.center().y())
+    assert sum(rgb(with_labels, x, y)) < 3 * 100
+
+
+def test_side_by_side_chips_that_would_overlap_are_stacked(show):
+    _ds, scene = show([{"category_id": 3, "bbox": [50, 150, 40, 40]},
+                       {"category_id": 2, "bbox": [70, 150, 40, 40]}])
+    chips = _chips(scene)
+    assert set(chips) == {1, 2}
+    assert not _overlapping(chips.values())
+
+
+def test_image_level_chips_stay_and_box_chips_avoid_them(show):
+    _ds, scene = show([{"bbox": [5, 20, 60, 40]}, {"category_id": 2}])
+    layer = scene.labels_layer
+    chips = _chips(scene)
+    assert chips[2].left() == pytest.approx(layer.origin.x() + 4.0)
+    assert chips[2].top() == pytest.approx(layer.origin.y() + 4.0)
+    assert not _overlapping(chips.values())
+    assert chips[1].top() > chips[2].bottom()
+
+
+def test_a_cluster_of_tiny_boxes_stacks_a_few_chips_and_leaves_the_rest_for_hover(show):
+    n = 12
+    _ds, scene = show([{"bbox": [200 + i * 0.5, 150 + i * 0.5, 6, 6]} for i in range(n)])
+    chips = _chips(scene)
+    assert not _overlapping(chips.values())
+    assert len(chips) == MIN_STEPS + 1
+    assert MIN_STEPS + 1 < n
+    # a large box lets more chips step down into it, up to the limit
+    _ds, scene = show([{"bbox": [100, 50, 250, 240 - i]} for i in range(n)])
+    chips = _chips(scene)
+    assert not _overlapping(chips.values())
+    assert len(chips) == MAX_STEPS + 1
+
+
+def test_past_the_crowded_count_overlapping_chips_are_left_out_not_moved(show):
+    anns = [{"bbox": [(i % 30) * 13, (i // 30) * 20 + 20, 12, 12]} for i in range(CROWDED_LABELS + 30)]
+    _ds, scene = show(anns)
+    placed = scene.labels_layer.chip_rects(QTransform(), VIEW)
+    assert 0 < len(placed) < len(anns)
+    assert not _overlapping(r for _i, r in placed)
+
+
+def test_zooming_in_separates_chips_again(show):
+    _ds, scene = show([{"bbox": [100, 100, 50, 50]}, {"category_id": 2, "bbox": [101, 101, 40, 40]}])
+    # one row down from just above its corner (y=101): just inside the box
+    assert _chips(scene)[2].top() == pytest.approx(101.0)
+    zoomed = _chips(scene, QTransform.fromScale(40, 40).translate(-95, -95))
+    assert not _overlapping(zoomed.values())
+    assert zoomed[2].top() == pytest.approx(40 * (101 - 95) - _row())
+
+
+def test_hover_and_selection_chips_are_drawn_where_the_chip_was_placed(show):
+    ds, scene = show([{"bbox": [100, 100, 50, 50]}, {"category_id": 2, "bbox": [101, 101, 40, 40]}])
+    small = ds.annotations[1]
+    placed = _chips(scene)[2]
+    edge = (int(placed.left()), int(placed.center().y()))
+    before = rgb(render_scene(scene), *edge)
+    scene.set_hovered_annotation(small)
+    chip = scene._hover_chip
+    assert scene.labels_layer.placed_rect(scene.item_for(small)) == placed
+    # the chip item's area (scene-anchored, device sized) covers the moved chip
+    anchor = scene.item_for(small).label_anchor()
+    assert chip.boundingRect().translated(anchor).contains(placed)
+    # drawn on top at the placed rectangle, outlined in the category colour
+    colour = scene.item_for(small).style.color
+    after = rgb(render_scene(scene), *edge)
+    distance = lambda c: sum(abs(a - b) for a, b in zip(c, (colour.red(), colour.green(), colour.blue())))  # noqa: E731
+    assert distance(after) < distance(before) - 60
+    scene.set_hovered_annotation(None)
+    scene.set_selected_annotations([small])
+    selection_chip = scene._selection_chips[0]
+    assert selection_chip.target is scene.item_for(small)
+    assert selection_chip.boundingRect().translated(anchor).contains(placed)
+
+
+def test_hovered_chip_is_found_first_where_chips_meet(show):
+    ds, scene = show([{"bbox": [100, 100, 50, 50]}, {"category_id": 2, "bbox": [101, 101, 40, 40]}])
+    chips = _chips(scene)
+    layer = scene.labels_layer
+    scene.set_hovered_annotation(ds.annotations[1])
+    assert layer.item_at(chips[2].center(), QTransform(), VIEW).annotation is ds.annotations[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 380), st.integers(0, 280), st.integers(1, 120), st.integers(1, 120),
+                          st.integers(1, 3), st.booleans()), min_size=1, max_size=40))
+def test_no_two_chips_ever_overlap(boxes):
+    anns = [{"category_id": c, "bbox": [x, y, w, h]} if geo else {"category_id": c}
+            for x, y, w, h, c, geo in boxes]
+    ds = Dataset.from_dict(_doc(anns))
+    scene = AnnotationScene()
+    try:
+        scene.show_image(ds, ds.image(1), None, ViewState())
+        placed = scene.labels_layer.chip_rects(QTransform(), VIEW)
+        assert not _overlapping(r for _i, r in placed)
+        # image-level chips are never left out
+        shown = {item.annotation.id for item, _r in placed}
+        assert all(a["id"] in shown for a in _doc(anns)["annotations"] if "bbox" not in a)
+        assert placed
+    finally:
+        scene.detach()
