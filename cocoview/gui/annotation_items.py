@@ -37,6 +37,7 @@ AA = QPainter.RenderHint.Antialiasing
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 WINDING = Qt.FillRule.WindingFill
+EVEN_ODD = Qt.FillRule.OddEvenFill
 
 BOX_WIDTH = 2.0
 BOX_WIDTH_HOVER = 3.0
@@ -352,25 +353,19 @@ class AnnotationItem(QGraphicsItem):
                 painter.setOpacity(base)
             if shift is not None and self.polygons:
                 painter.translate(shift)
-            if self.polygons:
-                # Fills without antialiasing are several times faster; the
-                # antialiased outline drawn over them hides their edges.
-                painter.setRenderHint(AA, False)
-                painter.setPen(NO_PEN)
-                painter.setBrush(style.fill(state.mask_opacity, hovered, crowd))
-                for poly in self.polygons:
-                    painter.drawPolygon(poly, WINDING)
-                painter.setRenderHint(AA, antialiased)
-            outline = self.polygons or self.contours
+            polygons = self.polygons
+            outline = polygons or self.contours
             if outline:
                 if crowd:
                     painter.setPen(style.crowd_outline_pen_hover if hovered else style.crowd_outline_pen)
                 else:
                     painter.setPen(style.outline_pen_hover if hovered else style.outline_pen)
-                painter.setBrush(NO_BRUSH)
+                # Polygons are filled and outlined in one call, even-odd like
+                # pycocotools' rasteriser (and several times faster than winding).
+                painter.setBrush(style.fill(state.mask_opacity, hovered, crowd) if polygons else NO_BRUSH)
                 for poly in outline:
                     painter.drawPolygon(poly)
-            if shift is not None and self.polygons:
+            if shift is not None and polygons:
                 painter.translate(-shift)
         if box is not None and layers["boxes"]:
             painter.setRenderHint(AA, False)
@@ -507,7 +502,7 @@ class AnnotationItem(QGraphicsItem):
                 if 0 <= iy < crop.shape[0] and 0 <= ix < crop.shape[1] and crop[iy, ix]:
                     return True
             for poly in self.polygons:
-                if poly.containsPoint(pos, WINDING):
+                if poly.containsPoint(pos, EVEN_ODD):
                     return True
         if self.points and layers["keypoints"]:
             reach = max(slack, 0.5) * 2
