@@ -141,6 +141,28 @@ def test_rle_with_string_counts_is_tinted(corpus, qapp):
     assert tested >= 5
 
 
+def test_self_overlapping_polygon_is_filled_even_odd_like_pycocotools(qapp):
+    # a pentagram: pycocotools leaves its centre out of the mask, the canvas too
+    import math
+
+    points = []
+    for k in range(5):
+        a = -math.pi / 2 + k * 4 * math.pi / 5
+        points += [100 + 80 * math.cos(a), 100 + 80 * math.sin(a)]
+    doc = {"images": [{"id": 1, "width": 200, "height": 200}], "categories": [{"id": 1, "name": "star"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [points]}]}
+    ds = Dataset.from_dict(doc)
+    src = QImage(200, 200, QImage.Format.Format_RGB32)
+    src.fill(QColor(128, 128, 128))
+    out = render_image(ds, ds.images[0], src, only("masks", opacity=0.5))
+    mask = annotation_mask(ds.annotations[0].to_dict(), 200, 200)
+    color = category_color(ds, 1)
+    centre, tip = (100, 100), (100, 35)
+    assert mask[centre[1], centre[0]] == 0 and mask[tip[1], tip[0]] == 1
+    assert rgb(out, *centre) == (128, 128, 128)
+    assert close(rgb(out, *tip), blend((128, 128, 128), color, 0.5), 3)
+
+
 def _scored_dataset(tmp_path) -> Dataset:
     from PIL import Image
 
