@@ -87,14 +87,15 @@ class LabelLayerItem(QGraphicsItem):
     """Every label chip, painted in device pixels above all annotations.
 
     A chip sits just above its annotation's top-left corner, or just inside
-    it when there is no room above on screen. Annotations without geometry
+    it when there is no room above within the image. Annotations without geometry
     (image-level labels) get chips stacked in the image's top-left corner.
     A chip that would cover one placed before it (image-level chips first,
     then larger annotations before smaller ones) steps down a row at a time,
     into its box; when no row within reach is clear, it is left out (hover
     or selection still shows it). Chips of hovered and selected annotations
     are drawn again on top, outlined, where the layer placed them. Placement
-    is cached per view transform; hover changes repaint only the chips concerned.
+    depends on the zoom alone and is cached for it: panning moves chips with
+    the image, and hover changes repaint only the chips concerned.
     """
 
     PAD_X = 5.0
@@ -149,9 +150,13 @@ class LabelLayerItem(QGraphicsItem):
         #: ``id()`` of the annotation items whose chips are drawn on top, outlined.
         self.emphasised: set[int] = set()
         self._generation = 0
+        #: Chips placed at one zoom (see :meth:`_place`) and those in one view.
+        self._placement: tuple[Any, list] | None = None
         self._cache: tuple[Any, list] | None = None
-        #: ``id()`` of an annotation item -> its chip's rectangle (device pixels), last placement.
-        self._placed: dict[int, QRectF] = {}
+        #: ``id()`` of an annotation item -> ``(x, y, width)`` of its chip in the placement.
+        self._placed: dict[int, tuple[float, float, float]] = {}
+        #: The device transform of the last paint (chip items draw their chip where it put it).
+        self.painted_with: QTransform | None = None
         self.font()
 
     def set_items(self, items: Iterable[AnnotationItem]) -> None:
@@ -162,7 +167,7 @@ class LabelLayerItem(QGraphicsItem):
     def refresh(self) -> None:
         """Place every chip again (texts or visibility changed) and repaint."""
         self._generation += 1
-        self._cache = None
+        self._placement = self._cache = None
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -175,18 +180,31 @@ class LabelLayerItem(QGraphicsItem):
         return self.PAD_X * 2 + self.SWATCH + self.GAP + item.label_width, self.chip_height()
 
     def chip_rects(self, transform: QTransform, view: QRectF) -> list[tuple[AnnotationItem, QRectF]]:
-        """Where each chip on screen lands in device pixels, bottom to top."""
+        """Where each chip in the view lands in device pixels, bottom to top."""
         m11, m12, m21, m22 = transform.m11(), transform.m12(), transform.m21(), transform.m22()
         dx, dy = transform.dx(), transform.dy()
-        key = (self._generation, m11, m12, m21, m22, dx, dy, view.left(), view.top(), view.width(), view.height())
-        if self._cache is not None and self._cache[0] == key:
+        key = (self._generation, m11, m12, m21, m22)
+        if self._placement is None or self._placement[0] != key:
+            self._placement = (key, self._place(m11, m12, m21, m22))
+        shown_key = (key, dx, dy, view.left(), view.top(), view.width(), view.height())
+        if self._cache is not None and self._cache[0] == shown_key:
             return self._cache[1]
         h = self.chip_height()
-        # Chips reaching into the view by less than a row still count: they border those on screen.
-        left, top, right, bottom = view.left() - h, view.top() - h, view.right() + h, view.bottom() + h
-        view_top = view.top()
-        origin = transform.map(self.origin)
-        ox, oy = origin.x() + 4.0, origin.y() + 4.0
+        left, top, right, bottom = view.left() - dx, view.top() - dy, view.right() - dx, view.bottom() - dy
+        out = [(item, QRectF(x + dx, y + dy, w, h)) for item, x, y, w in self._placement[1]
+               if x < right and x + w > left and y < bottom and y + h > top]
+        self._cache = (shown_key, out)
+        return out
+
+    def _place(self, m11: float, m12: float, m21: float, m22: float) -> list:
+        """Every chip's place at a zoom, as ``(item, x, y, width)`` in device
+        pixels before the view's translation, bottom to top. Placement does not
+        depend on the view, so panning never moves a chip."""
+        h = self.chip_height()
+        origin = self.origin
+        ox, oy = origin.x(), origin.y()
+        image_top = m12 * ox + m22 * oy
+        sx, sy = m11 * ox + m21 * oy + 4.0, image_top + 4.0
         extra = self.PAD_X * 2 + self.SWATCH + self.GAP
         chips = []   # [index, item, x, y, width, box bottom or None]
         stack = 0
@@ -199,30 +217,25 @@ class LabelLayerItem(QGraphicsItem):
             if item.has_geometry():
                 r = item.box if item.box is not None else item.bounds
                 ax, ay, ab = r.left(), r.top(), r.bottom()
-                x = m11 * ax + m21 * ay + dx - 1.0
-                y_anchor = m12 * ax + m22 * ay + dy
+                y_anchor = m12 * ax + m22 * ay
                 y = y_anchor - h - 1.0
-                if y < view_top:
-                    y = y_anchor + 1.0
-                box_bottom = m12 * ax + m22 * ab + dy
+                if y < image_top:
+                    y = y_anchor + 1.0   # no room above inside the image: just inside the box
+                chips.append([len(chips), item, m11 * ax + m21 * ay - 1.0, y, w, m12 * ax + m22 * ab])
             else:
                 item.chip_stack = stack
-                x, y, box_bottom = ox, oy + stack * (h + 2.0), None
+                chips.append([len(chips), item, sx, sy + stack * (h + 2.0), w, None])
                 stack += 1
-            if x < right and x + w > left and y < bottom and y + h > top:
-                chips.append([len(chips), item, x, y, w, box_bottom])
         kept = self._separate(chips, h)
-        out = [(c[1], QRectF(c[2], c[3], c[4], h)) for c in kept]
-        self._placed = {id(item): rect for item, rect in out}
-        self._cache = (key, out)
-        return out
+        self._placed = {id(c[1]): (c[2], c[3], c[4]) for c in kept}
+        return [(c[1], c[2], c[3], c[4]) for c in kept]
 
     def _separate(self, chips: list, h: float) -> list:
         """Move chips so that none covers another: image-level chips stay put,
         larger annotations keep their place and smaller ones step down a row at
         a time (at least :data:`MIN_STEPS` rows, more while their box reaches,
         at most :data:`MAX_STEPS`). A chip finding no clear row is left out; so
-        is every overlapping chip past :data:`CROWDED_LABELS` on screen, where a
+        is every overlapping chip past :data:`CROWDED_LABELS` chips, where a
         wall of chips would read as nothing. Hover and selection still show any
         annotation's chip; zooming in brings the others back. Returns the chips
         kept, in their original order, with their ``y`` updated."""
@@ -250,9 +263,17 @@ class LabelLayerItem(QGraphicsItem):
         kept.sort(key=lambda c: c[0])
         return kept
 
-    def placed_rect(self, item: AnnotationItem) -> QRectF | None:
-        """Where the last placement put ``item``'s chip (device pixels), None if it was left out."""
-        return self._placed.get(id(item))
+    def placed_rect(self, item: AnnotationItem, transform: QTransform) -> QRectF | None:
+        """Where the placement at ``transform``'s zoom put ``item``'s chip (device
+        pixels); None if it was left out or the chips are not placed at that zoom."""
+        key = (self._generation, transform.m11(), transform.m12(), transform.m21(), transform.m22())
+        if self._placement is None or self._placement[0] != key:
+            return None
+        placed = self._placed.get(id(item))
+        if placed is None:
+            return None
+        x, y, w = placed
+        return QRectF(x + transform.dx(), y + transform.dy(), w, self.chip_height())
 
     def _on_top(self, item: AnnotationItem) -> bool:
         return item.hovered or id(item) in self.emphasised
@@ -261,6 +282,7 @@ class LabelLayerItem(QGraphicsItem):
         if not self.items:
             return
         transform = painter.worldTransform()
+        self.painted_with = transform
         view = QRectF(painter.viewport())
         chips = self.chip_rects(transform, view)
         exposed = transform.mapRect(option.exposedRect).adjusted(-2, -2, 2, 2)
@@ -382,16 +404,15 @@ class LabelChipItem(QGraphicsItem):
         item = self.target
         if item is None or not item.isVisible():
             return
-        t = painter.worldTransform()
         rect = None
-        if not item.previewing:
-            placed = self.layer.placed_rect(item)
+        if not item.previewing and self.layer.painted_with is not None:
+            # The layer, below, has just placed and painted the chips of this paint.
+            placed = self.layer.placed_rect(item, self.layer.painted_with)
             if placed is not None:
-                rect = placed.translated(-t.dx(), -t.dy())
+                at = painter.worldTransform()
+                rect = placed.translated(-at.dx(), -at.dy())
         if rect is None:
-            # Same rule as the layer: above the anchor unless that leaves the view.
-            above = t.dy() - self._size[1] - 1.0 >= painter.viewport().top()
-            rect = self._local_rect(above)
+            rect = self._local_rect(True)  # left out, or dragged: above the anchor
         painter.setRenderHint(AA, True)
         painter.setFont(LabelLayerItem.font())
         draw_chip(painter, rect, item, True)

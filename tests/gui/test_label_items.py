@@ -141,7 +141,7 @@ def test_hover_and_selection_chips_are_drawn_where_the_chip_was_placed(show):
     before = rgb(render_scene(scene), *edge)
     scene.set_hovered_annotation(small)
     chip = scene._hover_chip
-    assert scene.labels_layer.placed_rect(scene.item_for(small)) == placed
+    assert scene.labels_layer.placed_rect(scene.item_for(small), QTransform()) == placed
     # the chip item's area (scene-anchored, device sized) covers the moved chip
     anchor = scene.item_for(small).label_anchor()
     assert chip.boundingRect().translated(anchor).contains(placed)
@@ -183,3 +183,26 @@ def test_no_two_chips_ever_overlap(boxes):
         assert placed
     finally:
         scene.detach()
+
+
+def test_panning_moves_chips_with_the_image(show):
+    # five boxes whose chips meet: some step down; a pan must not rearrange them
+    _ds, scene = show([{"category_id": 1 + i % 3, "bbox": [60 + 12 * i, 60 + 3 * i, 120 - 5 * i, 100]}
+                       for i in range(5)])
+    still = _chips(scene)
+    layer = scene.labels_layer
+    placed = layer._placement
+    moved = _chips(scene, QTransform.fromTranslate(-30, -40))
+    assert layer._placement is placed  # the zoom did not change: nothing placed again
+    assert set(moved) == set(still)
+    for ann_id, rect in still.items():
+        assert moved[ann_id] == rect.translated(-30, -40)
+    # chips that leave the view are not reported
+    assert not _chips(scene, QTransform.fromTranslate(-1000, 0))
+
+
+def test_a_box_at_the_image_top_has_its_chip_inside_wherever_the_view_is(show):
+    _ds, scene = show([{"bbox": [100, 5, 80, 60]}])
+    for dy in (0, 150):   # the image top at the view's top, then well below it
+        rect = _chips(scene, QTransform.fromTranslate(0, dy))[1]
+        assert rect.top() == pytest.approx(dy + 5 + 1.0)
