@@ -11,6 +11,7 @@ Also the texts: :func:`label_text` and the hover tooltip :func:`annotation_toolt
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from PySide6.QtCore import QPointF, QRectF
@@ -87,7 +88,8 @@ class LabelLayerItem(QGraphicsItem):
     """Every label chip, painted in device pixels above all annotations.
 
     A chip sits just above its annotation's top-left corner, or just inside
-    it when there is no room above within the image. Annotations without geometry
+    it when there is no room above within the image; near the image's right
+    edge it moves left to stay within the image. Annotations without geometry
     (image-level labels) get chips stacked in the image's top-left corner.
     A chip that would cover one placed before it (image-level chips first,
     then larger annotations before smaller ones) steps down a row at a time,
@@ -146,7 +148,8 @@ class LabelLayerItem(QGraphicsItem):
         super().__init__()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self.items: list[AnnotationItem] = []
-        self.origin = QPointF(0, 0)
+        #: The image's rectangle (scene units): chips stay within its top and right edges.
+        self.image_rect = QRectF()
         #: ``id()`` of the annotation items whose chips are drawn on top, outlined.
         self.emphasised: set[int] = set()
         self._generation = 0
@@ -158,6 +161,10 @@ class LabelLayerItem(QGraphicsItem):
         #: The device transform of the last paint (chip items draw their chip where it put it).
         self.painted_with: QTransform | None = None
         self.font()
+
+    @property
+    def origin(self) -> QPointF:
+        return self.image_rect.topLeft()
 
     def set_items(self, items: Iterable[AnnotationItem]) -> None:
         """The annotation items whose labels to draw, bottom to top."""
@@ -201,9 +208,11 @@ class LabelLayerItem(QGraphicsItem):
         pixels before the view's translation, bottom to top. Placement does not
         depend on the view, so panning never moves a chip."""
         h = self.chip_height()
-        origin = self.origin
-        ox, oy = origin.x(), origin.y()
+        bounds = self.image_rect
+        ox, oy = bounds.left(), bounds.top()
         image_top = m12 * ox + m22 * oy
+        image_left = m11 * ox + m21 * oy - 1.0
+        image_right = m11 * bounds.right() + m21 * oy if bounds.width() > 0 else math.inf
         sx, sy = m11 * ox + m21 * oy + 4.0, image_top + 4.0
         extra = self.PAD_X * 2 + self.SWATCH + self.GAP
         chips = []   # [index, item, x, y, width, box bottom or None]
@@ -221,7 +230,9 @@ class LabelLayerItem(QGraphicsItem):
                 y = y_anchor - h - 1.0
                 if y < image_top:
                     y = y_anchor + 1.0   # no room above inside the image: just inside the box
-                chips.append([len(chips), item, m11 * ax + m21 * ay - 1.0, y, w, m12 * ax + m22 * ab])
+                # A chip that would stick out past the image's right edge moves left.
+                x = max(min(m11 * ax + m21 * ay - 1.0, image_right - w), image_left)
+                chips.append([len(chips), item, x, y, w, m12 * ax + m22 * ab])
             else:
                 item.chip_stack = stack
                 chips.append([len(chips), item, sx, sy + stack * (h + 2.0), w, None])

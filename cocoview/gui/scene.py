@@ -342,7 +342,7 @@ class AnnotationScene(QGraphicsScene):
             self.addItem(self._note_item)
         self.addItem(item)
         self._background = item
-        self.labels_layer.origin = self.image_rect.topLeft()
+        self.labels_layer.image_rect = QRectF(self.image_rect)
         self.setSceneRect(self.image_rect)
 
     # ---- annotation items -----------------------------------------------------------

@@ -206,3 +206,11 @@ def test_a_box_at_the_image_top_has_its_chip_inside_wherever_the_view_is(show):
     for dy in (0, 150):   # the image top at the view's top, then well below it
         rect = _chips(scene, QTransform.fromTranslate(0, dy))[1]
         assert rect.top() == pytest.approx(dy + 5 + 1.0)
+
+
+def test_a_chip_near_the_right_edge_moves_left_to_stay_in_the_image(show):
+    _ds, scene = show([{"category_id": 3, "bbox": [W - 30, 100, 25, 25]}, {"bbox": [2, 100, 20, 20]}])
+    chips = _chips(scene)
+    assert chips[1].right() == pytest.approx(W)
+    assert chips[1].left() < W - 30
+    assert chips[2].left() == pytest.approx(1.0)  # one pixel left of its box, as everywhere
