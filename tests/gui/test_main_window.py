@@ -220,3 +220,27 @@ def test_edit_save_and_export_from_the_window(qtbot, window, corpus, tmp_path):
         dialog.export()
     assert len(COCO(str(out)).anns) == 19
     assert json.loads(out.read_text())["categories"][0]["name"] == "human"
+
+
+def test_dropping_a_json_file_opens_it(qtbot, window, corpus):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    def drag(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        actions, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        enter = QDragEnterEvent(QPoint(50, 50), actions, mime, buttons, mods)
+        window.dragEnterEvent(enter)
+        return mime, enter.isAccepted()
+
+    _mime, accepted = drag(corpus / "SOURCES.md")
+    assert not accepted  # only JSON files are taken
+    mime, accepted = drag(corpus / KERAS)
+    assert accepted
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.dataset_changed, timeout=15000):
+        window.dropEvent(drop)
+    assert window.dataset.path.endswith("instances_val2017.json")
+    assert len(window.dataset.images) == 1
