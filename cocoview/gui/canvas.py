@@ -65,6 +65,9 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setBackgroundBrush(BACKGROUND)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Files dragged onto the canvas go to the window, which opens them.
+        self.setAcceptDrops(False)
+        self.viewport().setAcceptDrops(False)
         self.setMouseTracking(True)
         self.viewport().setMouseTracking(True)
         self._fitted = True

@@ -225,22 +225,34 @@ def test_edit_save_and_export_from_the_window(qtbot, window, corpus, tmp_path):
 def test_dropping_a_json_file_opens_it(qtbot, window, corpus):
     from PySide6.QtCore import QMimeData, QPoint, QUrl
     from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
 
-    def drag(path):
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def drag(path, target):
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(path))])
-        actions, buttons, mods = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-        enter = QDragEnterEvent(QPoint(50, 50), actions, mime, buttons, mods)
-        window.dragEnterEvent(enter)
+        enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, buttons, mods)
+        QApplication.sendEvent(target, enter)
         return mime, enter.isAccepted()
 
-    _mime, accepted = drag(corpus / "SOURCES.md")
+    def drop(mime, target):
+        event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, buttons, mods)
+        with qtbot.waitSignal(window.dataset_changed, timeout=15000):
+            QApplication.sendEvent(target, event)
+
+    canvas = window.canvas.viewport()
+    _mime, accepted = drag(corpus / "SOURCES.md", canvas)
     assert not accepted  # only JSON files are taken
-    mime, accepted = drag(corpus / KERAS)
+    # dropped on the canvas, the file reaches the window, which opens it
+    mime, accepted = drag(corpus / KERAS, canvas)
     assert accepted
-    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.dataset_changed, timeout=15000):
-        window.dropEvent(drop)
+    drop(mime, canvas)
     assert window.dataset.path.endswith("instances_val2017.json")
     assert len(window.dataset.images) == 1
+    # on the dataset tree too
+    other = corpus / "labelme/examples/instance_segmentation/data_dataset_coco/annotations.json"
+    mime, accepted = drag(other, window.tree.tree.viewport())
+    assert accepted
+    drop(mime, window.tree.tree.viewport())
+    assert window.dataset.path.endswith("annotations.json")
