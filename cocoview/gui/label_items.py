@@ -5,7 +5,8 @@ annotations (one item for all labels keeps a scene of ten thousand
 annotations cheap to build and to paint); :class:`LabelChipItem` draws the
 hovered or a selected annotation's chip again on top, outlined, so that hover
 changes repaint only a few pixels. Chips never cover one another: one that
-would land on a chip placed before it steps down into its box, row by row.
+would land on a chip placed before it moves beside that chip, or steps down
+into its box, row by row.
 Also the texts: :func:`label_text` and the hover tooltip :func:`annotation_tooltip`.
 """
 
@@ -32,6 +33,10 @@ CROWDED_LABELS = 150
 MAX_STEPS = 8
 #: Rows a chip may always step, even below a box shorter than that on screen.
 MIN_STEPS = 3
+#: How many chips in a row a chip may move right past, staying over its box...
+MAX_SHIFTS = 3
+#: ...and how far right it may move at most (device pixels).
+MAX_SHIFT_PX = 400.0
 
 
 def label_text(ds: Any, ann: Annotation) -> str:
@@ -92,9 +97,10 @@ class LabelLayerItem(QGraphicsItem):
     edge it moves left to stay within the image. Annotations without geometry
     (image-level labels) get chips stacked in the image's top-left corner.
     A chip that would cover one placed before it (image-level chips first,
-    then larger annotations before smaller ones) steps down a row at a time,
-    into its box; when no row within reach is clear, it is left out (hover
-    or selection still shows it). Chips of hovered and selected annotations
+    then larger annotations before smaller ones) moves right of it while it
+    still starts over its box, else steps down a row at a time, into its box;
+    when no place within reach is clear, it is left out (hover or selection
+    still shows it). Chips of hovered and selected annotations
     are drawn again on top, outlined, where the layer placed them. Placement
     depends on the zoom alone and is cached for it: panning moves chips with
     the image, and hover changes repaint only the chips concerned.
@@ -215,7 +221,7 @@ class LabelLayerItem(QGraphicsItem):
         image_right = m11 * bounds.right() + m21 * oy if bounds.width() > 0 else math.inf
         sx, sy = m11 * ox + m21 * oy + 4.0, image_top + 4.0
         extra = self.PAD_X * 2 + self.SWATCH + self.GAP
-        chips = []   # [index, item, x, y, width, box bottom or None]
+        chips = []   # [index, item, x, y, width, box bottom, box right (both None: image-level)]
         stack = 0
         for item in self.items:
             if not item.isVisible() or item.previewing:
@@ -232,47 +238,71 @@ class LabelLayerItem(QGraphicsItem):
                     y = y_anchor + 1.0   # no room above inside the image: just inside the box
                 # A chip that would stick out past the image's right edge moves left.
                 x = max(min(m11 * ax + m21 * ay - 1.0, image_right - w), image_left)
-                chips.append([len(chips), item, x, y, w, m12 * ax + m22 * ab])
+                chips.append([len(chips), item, x, y, w, m12 * ax + m22 * ab, m11 * r.right() + m21 * ay])
             else:
                 item.chip_stack = stack
-                chips.append([len(chips), item, sx, sy + stack * (h + 2.0), w, None])
+                chips.append([len(chips), item, sx, sy + stack * (h + 2.0), w, None, None])
                 stack += 1
-        kept = self._separate(chips, h)
+        kept = self._separate(chips, h, image_right)
         self._placed = {id(c[1]): (c[2], c[3], c[4]) for c in kept}
         return [(c[1], c[2], c[3], c[4]) for c in kept]
 
-    def _separate(self, chips: list, h: float) -> list:
-        """Move chips so that none covers another: image-level chips stay put,
-        larger annotations keep their place and smaller ones step down a row at
-        a time (at least :data:`MIN_STEPS` rows, more while their box reaches,
-        at most :data:`MAX_STEPS`). A chip finding no clear row is left out; so
-        is every overlapping chip past :data:`CROWDED_LABELS` chips, where a
-        wall of chips would read as nothing. Hover and selection still show any
-        annotation's chip; zooming in brings the others back. Returns the chips
-        kept, in their original order, with their ``y`` updated."""
+    def _separate(self, chips: list, h: float, image_right: float) -> list:
+        """Move chips so that none covers another. Image-level chips stay put;
+        larger annotations keep their place; a smaller one's chip moves just
+        right of the chip in its way while it still starts over its own box
+        (near-duplicate detections read side by side), else steps down a row,
+        into its box (at least :data:`MIN_STEPS` rows, more while the box
+        reaches, at most :data:`MAX_STEPS`). A chip finding no clear place is
+        left out; so is every overlapping chip past :data:`CROWDED_LABELS`
+        chips, where a wall of chips would read as nothing. Hover and selection
+        still show any annotation's chip; zooming in brings the others back.
+        Returns the chips kept, in their original order, with ``x`` and ``y``
+        updated."""
         crowded = len(chips) > CROWDED_LABELS
         grid = _ChipGrid()
         row = h + 1.0
         kept = []
         for chip in sorted(chips, key=lambda c: (c[5] is not None, -c[1].area)):
-            _i, _item, x, y, w, box_bottom = chip
+            _i, _item, x, y, w, box_bottom, box_right = chip
             if box_bottom is None:
                 grid.add(x, y, w, h)
                 kept.append(chip)
                 continue
-            steps = 0
-            if not crowded:
-                steps = MIN_STEPS
-                while steps < MAX_STEPS and y + (steps + 1) * row < box_bottom:
-                    steps += 1
-            for k in range(steps + 1):
-                if not grid.hits(x, y + k * row, w, h):
-                    chip[3] = y + k * row
-                    grid.add(x, chip[3], w, h)
+            if crowded:
+                if grid.blocker(x, y, w, h) is None:
+                    grid.add(x, y, w, h)
                     kept.append(chip)
-                    break
+                continue
+            steps = MIN_STEPS
+            while steps < MAX_STEPS and y + (steps + 1) * row < box_bottom:
+                steps += 1
+            last_x = min(box_right - 1.0, image_right - w, x + MAX_SHIFT_PX)
+            place = self._free_place(grid, x, y, w, h, row, steps, last_x)
+            if place is not None:
+                chip[2], chip[3] = place
+                grid.add(place[0], place[1], w, h)
+                kept.append(chip)
         kept.sort(key=lambda c: c[0])
         return kept
+
+    @staticmethod
+    def _free_place(grid: "_ChipGrid", x: float, y: float, w: float, h: float, row: float,
+                    steps: int, last_x: float) -> tuple[float, float] | None:
+        """The first clear place for a chip: on each row from ``y`` down (``steps``
+        rows at most), at ``x`` or just right of what is in the way, no further
+        right than ``last_x``."""
+        for k in range(steps + 1):
+            yk = y + k * row
+            xk = x
+            for _shift in range(MAX_SHIFTS + 1):
+                edge = grid.blocker(xk, yk, w, h)
+                if edge is None:
+                    return xk, yk
+                xk = edge + 2.0
+                if xk > last_x:
+                    break
+        return None
 
     def placed_rect(self, item: AnnotationItem, transform: QTransform) -> QRectF | None:
         """Where the placement at ``transform``'s zoom put ``item``'s chip (device
@@ -333,16 +363,18 @@ class _ChipGrid:
         y0, y1 = int(y // cell), int((y + h) // cell)
         return [(cx, cy) for cx in range(x0, x1 + 1) for cy in range(y0, y1 + 1)]
 
-    def hits(self, x: float, y: float, w: float, h: float) -> bool:
-        """Does the rectangle overlap one added? Chips that only touch (a shared
-        edge, an anti-aliased fringe of half a pixel) do not count."""
+    def blocker(self, x: float, y: float, w: float, h: float) -> float | None:
+        """The right edge of the rightmost chip added that the rectangle
+        overlaps, None when it is clear. Chips that only touch (a shared edge,
+        an anti-aliased fringe of half a pixel) do not count."""
         left, top, right, bottom = x + 0.5, y + 0.5, x + w - 0.5, y + h - 0.5
         cells = self.cells
+        edge = None
         for c in self._cells(x, y, w, h):
             for ol, ot, o_r, ob in cells.get(c, ()):
-                if left < o_r and ol < right and top < ob and ot < bottom:
-                    return True
-        return False
+                if left < o_r and ol < right and top < ob and ot < bottom and (edge is None or o_r > edge):
+                    edge = o_r
+        return edge
 
     def add(self, x: float, y: float, w: float, h: float) -> None:
         rect = (x, y, x + w, y + h)
@@ -406,10 +438,16 @@ class LabelChipItem(QGraphicsItem):
         return QRectF(-1.0, -h - 1.0 if above else 1.0, w, h)
 
     def boundingRect(self) -> QRectF:  # noqa: N802
-        # Everywhere the layer may place the chip: above or inside, stepped down.
+        # Everywhere the layer may place the chip: above or inside, stepped down,
+        # moved right past other chips or left to stay within the image.
+        w, h = self._size
         above, inside = self._local_rect(True), self._local_rect(False)
-        lowest = inside.translated(0.0, MAX_STEPS * (self._size[1] + 1.0))
-        return above.united(lowest).adjusted(-2, -2, 2, 2)
+        lowest = inside.translated(0.0, MAX_STEPS * (h + 1.0))
+        reach = above.united(lowest)
+        if self.target is not None and self.target.has_geometry():
+            reach.setLeft(reach.left() - w)
+            reach.setRight(reach.right() + MAX_SHIFT_PX)
+        return reach.adjusted(-2, -2, 2, 2)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         item = self.target
