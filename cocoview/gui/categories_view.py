@@ -22,7 +22,7 @@ from cocoview.model.errors import CocoError
 from cocoview.model.history import Command
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
-from cocoview.gui.model_events import weak_call
+from cocoview.gui.model_events import Listeners
 
 
 class _SortProxy(QSortFilterProxyModel):
@@ -144,7 +144,7 @@ class CategoriesView(QWidget):
         self.settings = settings
         self.colors = CategoryColorChoices()
         self.last_dialog: QDialog | None = None
-        self._listeners: list[tuple[Any, Callable]] = []
+        self._listeners = Listeners(self)
         self.model = CategoriesModel(None, view_state, color_for, self)
         self.proxy = _SortProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -306,19 +306,14 @@ class CategoriesView(QWidget):
         dialog = self.last_dialog
         if dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible():
             dialog.reject()
-        for event, callback in self._listeners:
-            event.disconnect(callback)
-        self._listeners = []
+        self._listeners.clear()
         if color_for is not None:
             self.model.set_color_for(color_for)
         self.model.set_dataset(dataset, view_state)
         self.colors.attach(dataset, self.settings)
         if dataset is not None:
-            for event, method in ((dataset.events.categories_changed, "_on_categories_changed"),
-                                  (colors_for(dataset).events.changed, "_on_colors_changed")):
-                callback = weak_call(self, method)
-                event.connect(callback)
-                self._listeners.append((event, callback))
+            self._listeners.listen(dataset.events.categories_changed, "_on_categories_changed")
+            self._listeners.listen(colors_for(dataset).events.changed, "_on_colors_changed")
         self._update_summary()
 
     def set_settings(self, settings) -> None:

@@ -29,7 +29,7 @@ from cocoview.gui.placeholder import cosmetic_pen, note_chip, placeholder_item
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
-from cocoview.gui.model_events import weak_call
+from cocoview.gui.model_events import Listeners, weak_call
 
 IMAGE_Z = -1e30
 SELECTION_Z = 1e29
@@ -85,7 +85,7 @@ class AnnotationScene(QGraphicsScene):
         self._selected: list[Annotation] = []
         self._hovered: AnnotationItem | None = None
         self._marked: list[Annotation] = []
-        self._ds_listeners: list[tuple[Any, Callable]] = []
+        self._ds_listeners = Listeners(self)
         self._state_listener: Callable | None = None
         self._background: QGraphicsItem | None = None
         self._note_item: QGraphicsPathItem | None = None
@@ -410,9 +410,7 @@ class AnnotationScene(QGraphicsScene):
     # ---- following the dataset and the view state ---------------------------------------
     def _attach(self, ds: Any, view_state: ViewState | None) -> None:
         if ds is not self.ds:
-            for event, callback in self._ds_listeners:
-                event.disconnect(callback)
-            self._ds_listeners = []
+            self._ds_listeners.clear()
             self.ds = ds
             self._styles.clear()
             self._category_styles.clear()
@@ -423,9 +421,7 @@ class AnnotationScene(QGraphicsScene):
                                     (events.annotations_changed, "_on_annotations_changed"),
                                     (events.categories_changed, "_on_categories_changed"),
                                     (colors_for(ds).events.changed, "_on_colors_changed")):
-                    callback = weak_call(self, name)
-                    event.connect(callback)
-                    self._ds_listeners.append((event, callback))
+                    self._ds_listeners.listen(event, name)
         if view_state is not self.view_state:
             if self.view_state is not None and self._state_listener is not None:
                 self.view_state.events.changed.disconnect(self._state_listener)
