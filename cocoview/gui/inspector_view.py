@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
+from cocoview.gui.model_events import Listeners
 from cocoview.model import geometry
 from cocoview.model.ids import format_id, id_key
 
@@ -150,6 +151,9 @@ class InspectorView(QWidget):
         self._expanded: set[tuple] = set()
         self._collapsed: set[tuple] = set()
         self._rebuilding = False
+        #: The dataset's events: edits and undo refresh what is shown.
+        self._listeners = Listeners(self)
+        self._refresh_pending = False
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
@@ -184,6 +188,8 @@ class InspectorView(QWidget):
         """Show an image's fields and findings; a different image drops the annotation."""
         if image is not self._image or dataset is not self._ds:
             self._annotation = None
+        if dataset is not self._ds:
+            self._follow(dataset)
         self._ds = dataset
         self._image = image
         self._findings = list(findings) if findings is not None else None
@@ -195,8 +201,44 @@ class InspectorView(QWidget):
         self._rebuild()
 
     def clear(self) -> None:
+        self._follow(None)
         self._ds = self._image = self._findings = self._annotation = None
         self._rebuild()
+
+    # ---- following the dataset -------------------------------------------------------
+    def _follow(self, dataset) -> None:
+        self._listeners.clear()
+        if dataset is None:
+            return
+        events = dataset.events
+        for event in (events.annotations_added, events.annotations_changed, events.categories_changed,
+                      events.images_changed, events.images_added):
+            self._listeners.listen(event, "_on_dataset_changed")
+        self._listeners.listen(events.annotations_removed, "_on_annotations_removed")
+        self._listeners.listen(events.images_removed, "_on_images_removed")
+
+    def _on_annotations_removed(self, annotations=(), **_kw) -> None:
+        if self._annotation is not None and any(a is self._annotation for a in annotations):
+            self._annotation = None
+        self._on_dataset_changed()
+
+    def _on_images_removed(self, images=(), **_kw) -> None:
+        if self._image is not None and any(img is self._image for img in images):
+            self._image = self._findings = self._annotation = None
+        self._on_dataset_changed()
+
+    def _on_dataset_changed(self, **_kw) -> None:
+        # One refresh after a whole edit (or undo), however many events it sent.
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self, self._refresh)
+
+    def _refresh(self) -> None:
+        self._refresh_pending = False
+        bar = self.tree.verticalScrollBar()
+        scrolled = bar.value()
+        self._rebuild()
+        bar.setValue(scrolled)
 
     def copy_value(self) -> None:
         item = self.tree.currentItem()

@@ -183,3 +183,54 @@ def test_summaries():
     assert summarize("values", list(range(300))) == "300 numbers"
     assert copy_text({"a": [1, 2]}) == '{"a": [1, 2]}'
     assert copy_text("plain") == "plain"
+
+
+def _small_dataset() -> Dataset:
+    return Dataset.from_dict({
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80}],
+        "categories": [{"id": 1, "name": "table"}, {"id": 2, "name": "chair"}],
+        "annotations": [{"id": 10, "image_id": 1, "category_id": 1, "bbox": [1, 2, 30, 20]},
+                        {"id": 11, "image_id": 1, "category_id": 2, "bbox": [40, 2, 10, 20]}]})
+
+
+def test_edits_and_undo_refresh_what_is_shown(qtbot):
+    from cocoview.model.commands import change_category_id, delete_annotations, rename_category, set_bbox
+
+    ds = _small_dataset()
+    view = make_view(qtbot)
+    table, chair = ds.annotations
+    view.show_image(ds, ds.images[0], [])
+    view.show_annotation(table)
+    # renaming the category retitles the annotation
+    ds.history.push(rename_category(ds, ds.category(1), "TABLE"))
+    qtbot.waitUntil(lambda: view.section("annotation").text(0) == "Annotation 10 · TABLE", timeout=2000)
+    # an id change and its undo: the category is found again under its old id
+    ds.history.push(change_category_id(ds, ds.category(1), 500))
+    qtbot.waitUntil(lambda: view.field_item("annotation", "category_id").text(1).startswith("500"), timeout=2000)
+    ds.history.undo()
+    ds.history.undo()
+    qtbot.waitUntil(lambda: view.section("annotation").text(0) == "Annotation 10 · table", timeout=2000)
+    assert "no such category" not in view.field_item("annotation", "category_id").text(1)
+    # a box edit shows the new box
+    ds.history.push(set_bbox(ds, table, [5, 6, 7, 8]))
+    qtbot.waitUntil(lambda: view.field_item("annotation", "bbox").text(1) == "[5.0, 6.0, 7.0, 8.0]", timeout=2000)
+    # deleting another annotation updates the image's count; deleting the shown one drops its section
+    ds.history.push(delete_annotations(ds, [chair]))
+    qtbot.waitUntil(lambda: view.field_item("image", "annotations").text(1) == "1 annotation", timeout=2000)
+    ds.history.push(delete_annotations(ds, [table]))
+    qtbot.waitUntil(lambda: view.section("annotation") is None, timeout=2000)
+    assert view.field_item("image", "annotations").text(1) == "0 annotations"
+    ds.history.undo()
+    qtbot.waitUntil(lambda: view.field_item("image", "annotations").text(1) == "1 annotation", timeout=2000)
+
+
+def test_the_inspector_stops_listening_to_a_dataset_it_left(qtbot):
+    ds = _small_dataset()
+    view = make_view(qtbot)
+    view.show_image(ds, ds.images[0], [])
+    assert ds.events.categories_changed._callbacks
+    other = _small_dataset()
+    view.show_image(other, other.images[0], [])
+    assert not ds.events.categories_changed._callbacks
+    view.clear()
+    assert not other.events.categories_changed._callbacks
