@@ -17,7 +17,7 @@ from typing import Any, Callable, Hashable, Iterable
 
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPixmap, QTransform
+from PySide6.QtGui import QBrush, QColor, QImage, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene
 
 from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, StyleBook
@@ -225,7 +225,7 @@ class AnnotationScene(QGraphicsScene):
         was = item.previewing
         item.set_preview(box, shift)
         if item.previewing != was:
-            self.labels_layer.refresh()
+            self.labels_layer.refresh_shown()
         self._set_selection(self._selected, emit=False)
 
     def mark_annotations(self, anns: Iterable[Annotation]) -> None:
@@ -342,7 +342,7 @@ class AnnotationScene(QGraphicsScene):
             self.addItem(self._note_item)
         self.addItem(item)
         self._background = item
-        self.labels_layer.image_rect = QRectF(self.image_rect)
+        self.labels_layer.set_image_rect(self.image_rect)
         self.setSceneRect(self.image_rect)
 
     # ---- annotation items -----------------------------------------------------------
@@ -554,11 +554,14 @@ class AnnotationScene(QGraphicsScene):
             self.selection_changed.emit(list(self._selected))
 
     def _draw_selected(self, item: AnnotationItem) -> None:
+        # A light tint over the annotation's area, then its edges dark, white and
+        # in the category colour: visible on any background.
+        tint = QColor(item.style.color)
+        tint.setAlphaF(0.22)
+        area = QGraphicsPathItem(item.area_path(), self._selection_layer)
+        area.setPen(QPen(Qt.PenStyle.NoPen))
+        area.setBrush(QBrush(tint))
         path = item.outline_path()
-        # Dark, then white, then the category colour: visible on any background.
         for color, width in ((SHADOW, 10.0), (HALO, 7.0), (item.style.color, 3.0)):
             line = QGraphicsPathItem(path, self._selection_layer)
             line.setPen(cosmetic_pen(color, width))
-        tint = QColor(item.style.color)
-        tint.setAlphaF(0.22)
-        line.setBrush(QBrush(tint))

@@ -6,9 +6,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QTransform
 
-from cocoview.gui.label_items import (
-    CROWDED_LABELS, MAX_STEPS, MIN_STEPS, LabelChipItem, LabelLayerItem, label_text,
-)
+from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
+from cocoview.gui.label_placement import CROWDED_LABELS, MAX_STEPS, MIN_STEPS
 from cocoview.gui.scene import AnnotationScene
 from cocoview.model.dataset import Dataset
 from cocoview.model.view_state import ViewState
@@ -256,3 +255,62 @@ def test_a_chip_near_the_right_edge_moves_left_to_stay_in_the_image(show):
     assert chips[1].right() == pytest.approx(W)
     assert chips[1].left() < W - 30
     assert chips[2].left() == pytest.approx(1.0)  # one pixel left of its box, as everywhere
+
+
+def test_crowding_counts_the_chips_a_screen_would_hold_at_that_zoom(show):
+    # two chips that meet, among 200 annotations spread over the image
+    pair = [{"bbox": [100, 100, 200, 150]}, {"category_id": 2, "bbox": [100, 100, 20, 80]}]
+    rest = [{"bbox": [(i % 20) * 19 + 2, (i // 20) * 28 + 2, 4, 4]} for i in range(198)]
+    ds, scene = show(pair + rest)
+    layer = scene.labels_layer
+    second = scene.item_for(ds.annotations[1])
+    # the whole image on screen: crowded, the chip in the way is left out
+    layer.chip_rects(QTransform(), VIEW)
+    assert layer.placed_rect(second, QTransform()) is None
+    # zoomed in four times, a screen holds a sixteenth of them: chips make room again
+    zoomed = QTransform.fromScale(4, 4).translate(-90, -90)
+    layer.chip_rects(zoomed, VIEW)
+    assert layer.placed_rect(second, zoomed) is not None
+
+
+def test_a_chip_left_out_is_shown_on_hover_in_its_usual_place(show):
+    # crowded; the second box at the image's top edge has its chip inside, not cut off above
+    anns = [{"bbox": [100, 0, 200, 150]}, {"category_id": 2, "bbox": [100, 0, 20, 80]}]
+    anns += [{"bbox": [(i % 20) * 19 + 2, 200 + (i // 20) * 10, 4, 4]} for i in range(CROWDED_LABELS + 10)]
+    ds, scene = show(anns)
+    layer = scene.labels_layer
+    second = scene.item_for(ds.annotations[1])
+    render_scene(scene)  # the layer places the chips for this zoom
+    assert layer.placed_rect(second, QTransform()) is None
+    usual = layer.usual_rect(second, QTransform())
+    assert usual.top() == pytest.approx(1.0)
+    scene.set_hovered_annotation(ds.annotations[1])
+    assert scene._hover_chip.boundingRect().translated(second.label_anchor()).contains(usual)
+
+
+@pytest.mark.parametrize("x", [600, -300])
+def test_a_box_outside_the_image_keeps_its_chip_nearby(show, x):
+    ds, scene = show([{"bbox": [x, 100, 50, 40]}])
+    shift = 200 - x  # a pan that brings the box into the view
+    chip = _chips(scene, QTransform().translate(shift, 0))[1].translated(-shift, 0)
+    w = chip.width()
+    assert x - 1 - w - 1e-6 <= chip.left() <= x - 1 + w + 1e-6
+
+
+def test_a_new_image_size_places_the_chips_again(show):
+    ds, scene = show([{"category_id": 3, "bbox": [W - 30, 100, 25, 25]}])
+    assert _chips(scene)[1].right() == pytest.approx(W)
+    scene.labels_layer.set_image_rect(QRectF(0, 0, W - 10, H))
+    assert _chips(scene)[1].right() == pytest.approx(W - 10)
+
+
+def test_dragging_a_box_leaves_the_other_chips_in_place(show):
+    ds, scene = show([{"bbox": [100, 100, 200, 150]}, {"category_id": 2, "bbox": [100, 100, 20, 80]},
+                      {"category_id": 3, "bbox": [102, 103, 15, 60]}])
+    before = _chips(scene)
+    scene.preview_annotation(ds.annotations[0], QRectF(20, 200, 200, 150))
+    during = _chips(scene)
+    assert 1 not in during                      # its selection chip follows the drag
+    assert during[2] == before[2] and during[3] == before[3]
+    scene.preview_annotation(ds.annotations[0], None)
+    assert _chips(scene) == before
