@@ -451,14 +451,14 @@ class AnnotationItem(QGraphicsItem):
 
     # ---- geometry for views ------------------------------------------------------------
     def outline_path(self) -> QPainterPath:
-        """The annotation's outline in scene coordinates, as the layers shown draw it."""
+        """Every edge of the annotation in scene coordinates, as the layers shown
+        draw them (to stroke; :meth:`area_path` is the area to fill)."""
         layers = self.state.layers
         box = self.current_box()
         shapes = self.polygons or self.contours
         if self.polygons and self.preview_shift is not None:
             shapes = [poly.translated(self.preview_shift) for poly in self.polygons]
         path = QPainterPath()
-        path.setFillRule(WINDING)
         if box is not None and layers["boxes"]:
             path.addRect(box)
         if layers["masks"]:
@@ -475,6 +475,29 @@ class AnnotationItem(QGraphicsItem):
             elif self._has_geometry:
                 path.addRect(self.bounds)
         return path
+
+    def area_path(self) -> QPainterPath:
+        """The annotation's area in scene coordinates, as the layers shown draw it:
+        the box, and each polygon part filled even-odd (as pycocotools rasterises
+        it) united with the others; an RLE mask's outlines, holes included."""
+        layers = self.state.layers
+        box = self.current_box()
+        polygons = self.polygons
+        if polygons and self.preview_shift is not None:
+            polygons = [poly.translated(self.preview_shift) for poly in polygons]
+        regions = []
+        if box is not None and layers["boxes"]:
+            regions.append(_rect_path(box))
+        if layers["masks"]:
+            regions += _shape_paths(polygons, self.contours)
+        if not regions:
+            if box is not None:
+                regions.append(_rect_path(box))
+            else:
+                regions += _shape_paths(polygons, self.contours)
+            if not regions and self._has_geometry:
+                regions.append(_rect_path(self.bounds))
+        return united_paths(regions)
 
     def focus_rect(self) -> QRectF:
         """The area to bring into view (the box, else everything drawn)."""
@@ -510,6 +533,57 @@ class AnnotationItem(QGraphicsItem):
                 if abs(point.x() - x) <= reach and abs(point.y() - y) <= reach:
                     return True
         return False
+
+
+#: Points beyond which outline paths are merged without boolean operations (costly on
+#: huge polygons); overlapping parts then show as they overlap.
+UNITE_POINTS = 20000
+#: Coordinates beyond which the same is done (boolean operations are unreliable there).
+SANE_COORDINATE = 1e7
+
+
+def _rect_path(rect: QRectF) -> QPainterPath:
+    path = QPainterPath()
+    path.addRect(rect)
+    return path
+
+
+def _shape_paths(polygons: list[QPolygonF], contours: list[QPolygonF]) -> list[QPainterPath]:
+    """One even-odd path per polygon part, or one for all of a mask's contours."""
+    parts = [[poly] for poly in polygons] if polygons else ([contours] if contours else [])
+    paths = []
+    for polys in parts:
+        path = QPainterPath()
+        path.setFillRule(EVEN_ODD)
+        for poly in polys:
+            path.addPolygon(poly)
+            path.closeSubpath()
+        paths.append(path)
+    return paths
+
+
+def united_paths(paths: list[QPainterPath]) -> QPainterPath:
+    """The union of areas (merged without boolean operations past :data:`UNITE_POINTS`)."""
+    if not paths:
+        return QPainterPath()
+    if len(paths) == 1:
+        return paths[0]
+    if sum(p.elementCount() for p in paths) > UNITE_POINTS or not all(_sane(p.boundingRect()) for p in paths):
+        merged = QPainterPath()
+        merged.setFillRule(WINDING)
+        for p in paths:
+            merged.addPath(p)
+        return merged
+    out = paths[0]
+    for p in paths[1:]:
+        out = out.united(p)
+    return out
+
+
+def _sane(rect: QRectF) -> bool:
+    # Qt's path boolean operations fail (even crash) on coordinates far beyond any image.
+    return all(math.isfinite(v) and abs(v) < SANE_COORDINATE
+               for v in (rect.left(), rect.top(), rect.right(), rect.bottom()))
 
 
 def _unite(a: QRectF | None, b: QRectF) -> QRectF:

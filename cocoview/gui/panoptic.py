@@ -25,7 +25,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
-from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, WINDING
+from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, united_paths
 from cocoview.gui.label_items import label_text
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
@@ -270,10 +270,12 @@ class PanopticItem(AnnotationItem):
 
     def outline_path(self) -> QPainterPath:
         path = QPainterPath()
-        path.setFillRule(WINDING)
         for seg in self.shown_segments():
             path.addPath(seg.outline_path())
         return path
+
+    def area_path(self) -> QPainterPath:
+        return united_paths([seg.area_path() for seg in self.shown_segments()])
 
     def focus_rect(self) -> QRectF:
         rect = None

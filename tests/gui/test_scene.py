@@ -515,3 +515,36 @@ def test_malformed_annotations_never_break_the_scene(qapp, anns):
     scene.annotation_at(QPointF(5, 5))
     scene.set_selected_annotations(ds.annotations)
     scene.detach()
+
+
+def test_selection_tint_covers_the_area_as_pycocotools_sees_it(qapp):
+    import math
+
+    star = []
+    for k in range(5):
+        a = -math.pi / 2 + k * 4 * math.pi / 5
+        star += [100 + 80 * math.cos(a), 100 + 80 * math.sin(a)]
+    square = [220, 20, 300, 20, 300, 100, 220, 100]            # clockwise
+    reverse = [260, 60, 260, 140, 340, 140, 340, 60]           # counter-clockwise, overlapping it
+    doc = {"images": [{"id": 1, "width": 400, "height": 200}], "categories": [{"id": 1, "name": "x"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [star]},
+                           {"id": 2, "image_id": 1, "category_id": 1, "segmentation": [square, reverse]}]}
+    ds = Dataset.from_dict(doc)
+    state = ViewState()
+    scene = AnnotationScene()
+    scene.show_image(ds, ds.image(1), grey_image(400, 200), state)
+    try:
+        star_area = scene.item_for(ds.annotations[0]).area_path()
+        assert not star_area.contains(QPointF(100, 100)) and star_area.contains(QPointF(100, 35))
+        parts = scene.item_for(ds.annotations[1]).area_path()
+        for p in ((230, 30), (280, 80), (330, 130)):   # each part and their overlap
+            assert parts.contains(QPointF(*p)), p
+        # drawn: the overlap of the two parts is tinted like the rest, the star's centre is not
+        state.set_layer("labels", False)
+        state.set_layer("masks", False)
+        scene.set_selected_annotations([ds.annotations[0], ds.annotations[1]])
+        image = render_scene(scene)
+        assert rgb(image, 100, 100) == (GREY, GREY, GREY)
+        assert rgb(image, 280, 80) == rgb(image, 230, 30) != (GREY, GREY, GREY)
+    finally:
+        scene.detach()
