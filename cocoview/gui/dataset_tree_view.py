@@ -188,7 +188,16 @@ class DatasetTreeView(QWidget):
         Returns False when the image is not in the tree (absent or filtered
         out). Does not emit :attr:`image_activated`.
         """
-        index = self.model.index_for_image(image) if image is not None else QModelIndex()
+        if image is None:
+            return False
+        current = self.tree.currentIndex()
+        if self.model.image_at(current) is image:
+            index = current   # already there (the row just clicked, in its group)
+        else:
+            # Grouped by category, stay in the current row's category when it holds the image.
+            index = self.model.index_for_image(image, category_id=self._category_near(current))
+            if not index.isValid():
+                index = self.model.index_for_image(image)
         if not index.isValid():
             return False
         parent = index.parent()
@@ -203,6 +212,17 @@ class DatasetTreeView(QWidget):
         self._last_image = image
         self.tree.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         return True
+
+    def _category_near(self, index: QModelIndex) -> Any:
+        """The category key of the group holding ``index`` (None outside category groups)."""
+        while index.isValid():
+            ident = self.model.group_at(index)
+            if ident is not None and ident[0] == "category":
+                return ident[1]
+            if ident is not None and ident[0] == "page" and ident[1][0] == "category":
+                return ident[1][1]
+            index = index.parent()
+        return None
 
     def ordered_images(self) -> list[dict]:
         """Images shown (filter applied), in tree order, each once."""

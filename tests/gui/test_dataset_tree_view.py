@@ -137,3 +137,27 @@ def test_new_dataset_and_view_state(qtbot, corpus):
     index = view.model.index_for_image(ds.images[0])
     assert index.siblingAtColumn(1).data() == "0 / 2"
     assert view.model.index(0, 0, QModelIndex()).isValid()
+
+
+def test_grouped_by_category_the_row_chosen_stays_in_its_group(qtbot, corpus):
+    ds = Dataset.load(corpus / LABELME)
+    view = make_view(qtbot, ds)
+    view.set_grouping(CATEGORIES)
+    model = view.model
+    # an image that shows under two categories; pick it under its second one
+    image = next(img for img in ds.images
+                 if len({a.category_id for a in ds.annotations_of_image(img["id"])}) >= 2)
+    cids = sorted({a.category_id for a in ds.annotations_of_image(image["id"])})
+    second = model.index_for_image(image, category_id=cids[1])
+    first = model.index_for_image(image, category_id=cids[0])
+    assert second.isValid() and first.isValid() and second.parent() != first.parent()
+    view.tree.setCurrentIndex(second)
+    # the window answers the click by selecting the image: the row stays where it was clicked
+    assert view.select_image(image)
+    assert view.tree.currentIndex() == second
+    # stepping to another image of that category stays in the category
+    siblings = [model.image_at(model.index(r, 0, second.parent())) for r in range(model.rowCount(second.parent()))]
+    other = next((img for img in siblings if img is not None and img is not image), None)
+    if other is not None:
+        assert view.select_image(other)
+        assert view.tree.currentIndex().parent() == second.parent()
