@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.findings.ready.connect(self._on_findings_ready)
 
         self.tree.image_activated.connect(self.show_image)
+        self.tree.model.filtered.connect(self._update_status)
         self.canvas.annotation_selected.connect(self.inspector.show_annotation)
         self.inspector.finding_activated.connect(self._on_finding_activated)
         self.canvas.zoom_changed.connect(self._update_status)
@@ -330,12 +331,14 @@ class MainWindow(QMainWindow):
     def _prefetch(self, image: dict) -> None:
         if self.dataset is None or self.locator is None:
             return
+        # The neighbours in the tree's order, the order Next and Previous follow.
+        ordered = self.tree.ordered_images()
         pos = self.position_of(image)
         wanted = []
         for step in list(range(1, PREFETCH_AHEAD + 1)) + [-s for s in range(1, PREFETCH_BEHIND + 1)]:
             i = pos + step
-            if 0 <= i < len(self.dataset.images):
-                neighbour = self.dataset.images[i]
+            if pos >= 0 and 0 <= i < len(ordered):
+                neighbour = ordered[i]
                 path = self.locator.resolve(neighbour)
                 if path is not None:
                     wanted.append((id(neighbour), str(path)))
@@ -458,7 +461,14 @@ class MainWindow(QMainWindow):
         else:
             anns = ds.annotations_of_image(image.get("id"))
             visible = len(self.view_state.visible(anns))
-            self.position_label.setText(f"Image {self.position_of(image) + 1:,} / {len(ds.images):,}")
+            shown = len(self.tree.ordered_images())
+            pos = self.position_of(image)
+            total = len(ds.images)
+            if pos < 0:
+                text = f"Image hidden by the filter ({shown:,} of {total:,} shown)"
+            else:
+                text = f"Image {pos + 1:,} / {shown:,}" + (f" (filtered from {total:,})" if shown != total else "")
+            self.position_label.setText(text)
             self.size_label.setText(f"{image.get('width', '?')}×{image.get('height', '?')}")
             self.count_label.setText(f"Annotations {visible:,} / {len(anns):,}")
         self.zoom_label.setText(f"{self.canvas.zoom * 100:.0f}%")

@@ -256,3 +256,33 @@ def test_dropping_a_json_file_opens_it(qtbot, window, corpus):
     assert accepted
     drop(mime, window.tree.tree.viewport())
     assert window.dataset.path.endswith("annotations.json")
+
+
+def test_prefetch_and_position_follow_the_tree_and_its_filter(qtbot, window, tmp_path):
+    from PIL import Image
+
+    # file order alternates between two folders; the tree groups them
+    images = []
+    for i in range(6):
+        name = f"f{i % 2}/img{i}.png"
+        (tmp_path / f"f{i % 2}").mkdir(exist_ok=True)
+        Image.new("RGB", (40, 30), (10 * i, 0, 0)).save(tmp_path / name)
+        images.append({"id": i + 1, "file_name": name, "width": 40, "height": 30})
+    path = tmp_path / "two_folders.json"
+    path.write_text(json.dumps({"images": images, "annotations": [], "categories": []}))
+    asked = []
+    original = window.image_loader.prefetch
+    window.image_loader.prefetch = lambda wanted: (asked.append([p for _k, p in wanted]), original(wanted))
+    open_and_wait(qtbot, window, path)
+    order = window.tree.ordered_images()
+    assert [img["file_name"] for img in order[:3]] == ["f0/img0.png", "f0/img2.png", "f0/img4.png"]
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    assert asked[-1][0].endswith("img2.png")   # the next row in the tree, not the next in the file
+    assert window.position_label.text() == "Image 1 / 6"
+    # a filter: the position counts the rows shown, and says so
+    window.tree.filter_edit.setText("f1/")
+    window.tree._apply_filter()
+    qtbot.waitUntil(lambda: window.position_label.text() == "Image hidden by the filter (3 of 6 shown)",
+                    timeout=2000)
+    window.step(1)
+    qtbot.waitUntil(lambda: window.position_label.text() == "Image 1 / 3 (filtered from 6)", timeout=2000)
