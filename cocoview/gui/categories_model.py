@@ -9,6 +9,7 @@ a merge the user has to confirm. The model itself never assigns a field.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, Callable, Hashable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
@@ -82,6 +83,8 @@ class CategoriesModel(QAbstractTableModel):
         self._color_for = color_for
         self._cats: list[dict] = []
         self._counts: dict[Hashable, tuple[int, int]] = {}
+        #: Category key -> its annotations' numeric scores, sorted (for the score threshold).
+        self._scores: dict[Hashable, list] = {}
         self._panoptic_totals: dict[Hashable, int] | None = None
         self._icons: dict[tuple, QIcon] = {}
         self._editable = True
@@ -311,10 +314,17 @@ class CategoriesModel(QAbstractTableModel):
             return 0, total
         if vs.min_score <= 0:
             return total, total
-        return sum(1 for a in anns if vs.is_visible(a)), total
+        scores = self._scores.get(key)
+        if scores is None:
+            # Sorted once; each move of the score slider is then a bisection.
+            scores = self._scores[key] = sorted(
+                a.score for a in anns
+                if (type(a.score) is float or type(a.score) is int) and a.score == a.score)
+        return total - bisect.bisect_left(scores, vs.min_score), total
 
     def _forget_counts(self) -> None:
         self._counts.clear()
+        self._scores.clear()
         self._panoptic_totals = None
 
     def _emit_column(self, column: int) -> None:
@@ -358,7 +368,8 @@ class CategoriesModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(max(len(self._cats) - 1, 0), len(_HEADERS) - 1),
                                   [Qt.ItemDataRole.ForegroundRole])
         elif what == "min_score":
-            self.refresh_counts()
+            self._counts.clear()   # the sorted scores stay: only edits change them
+            self._emit_column(COL_COUNT)
 
     def _on_annotations(self, **_: Any) -> None:
         self.refresh_counts()

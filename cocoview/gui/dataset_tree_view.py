@@ -328,6 +328,8 @@ class DatasetTreeView(QWidget):
                 return
 
     def _expand_few_groups(self) -> None:
+        """Open the groups a filter left (a few), and only the first page of a
+        paged group: laying out tens of thousands of rows would freeze the view."""
         model = self.model
         stack = [QModelIndex()]
         expanded = 0
@@ -336,6 +338,9 @@ class DatasetTreeView(QWidget):
             for row in range(model.rowCount(parent)):
                 index = model.index(row, 0, parent)
                 if model.image_at(index) is not None:
+                    break
+                ident = model.group_at(index)
+                if ident is not None and ident[0] == "page" and row > 0:
                     break
                 self.tree.expand(index)
                 expanded += 1

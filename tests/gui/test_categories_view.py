@@ -519,3 +519,29 @@ def test_an_open_dialog_closes_when_another_file_is_shown(qtbot):
     assert not dialog.isVisible()
     assert ds.category(11) is not None and not ds.history.can_undo and not other.history.can_undo
     assert view.summary_label.text() == "1 category"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_score = st.one_of(st.none(), st.booleans(), st.integers(-2, 3), st.just(float("nan")), st.text(max_size=2),
+                   st.floats(-1, 2, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 3), _score), max_size=30), st.floats(0.0, 1.5), st.floats(0.0, 1.5))
+def test_visible_counts_match_the_view_state_at_every_threshold(qapp, anns, first, second):
+    from cocoview.gui.categories_model import CategoriesModel
+
+    doc = {"images": [{"id": 1}], "categories": [{"id": c, "name": f"c{c}"} for c in (1, 2, 3)],
+           "annotations": [{"id": i + 1, "image_id": 1, "category_id": c, **({} if s is None else {"score": s})}
+                           for i, (c, s) in enumerate(anns)]}
+    ds = Dataset.from_dict(doc)
+    vs = ViewState()
+    model = CategoriesModel(ds, vs)
+    for threshold in (first, second):
+        vs.set_min_score(threshold)
+        for cat in ds.categories:
+            anns_of = ds.annotations_of_category(cat["id"])
+            want = sum(1 for a in anns_of if vs.is_visible(a))
+            assert model.counts(cat) == (want, len(anns_of))

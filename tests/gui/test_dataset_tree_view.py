@@ -161,3 +161,23 @@ def test_grouped_by_category_the_row_chosen_stays_in_its_group(qtbot, corpus):
     if other is not None:
         assert view.select_image(other)
         assert view.tree.currentIndex().parent() == second.parent()
+
+
+def test_a_filter_opens_only_the_first_page_of_a_huge_folder(qtbot):
+    images = [{"id": i, "file_name": f"big/{i:03d}.jpg"} for i in range(40)]
+    images += [{"id": 100 + i, "file_name": f"small/{i}.jpg"} for i in range(3)]
+    anns = [{"id": i + 1, "image_id": img["id"], "category_id": 1} for i, img in enumerate(images)]
+    ds = Dataset.from_dict({"images": images, "annotations": anns, "categories": [{"id": 1, "name": "x"}]})
+    view = DatasetTreeView(None)
+    qtbot.addWidget(view)
+    view.model.page_size, view.model.page_above = 10, 20
+    view.set_dataset(ds, ViewState())
+    view.show()
+    view.annotated_check.setChecked(True)
+    model = view.model
+    big = model.index_for_group(("folder", "big"))
+    assert view.tree.isExpanded(big)
+    pages = [model.index(r, 0, big) for r in range(model.rowCount(big))]
+    assert len(pages) == 4 and all(model.group_at(p)[0] == "page" for p in pages)
+    assert [view.tree.isExpanded(p) for p in pages] == [True, False, False, False]
+    assert view.tree.isExpanded(model.index_for_group(("folder", "small")))
