@@ -36,6 +36,7 @@ from cocoview.gui.box_handles import (
 )
 from cocoview.gui.categories_model import swatch_icon
 from cocoview.gui.colors import colors_for
+from cocoview.gui.panoptic import PanopticItem
 from cocoview.model import commands
 from cocoview.model.annotation import Annotation
 from cocoview.model.geometry import segmentation_kind
@@ -213,18 +214,45 @@ class CanvasEditing(QObject):
 
     def delete_selection(self) -> None:
         selected = self.scene.selected_annotations()
-        if selected and self.dataset is not None:
-            self.cancel(quiet=True)
-            self._push(commands.delete_annotations(self.dataset, selected))
+        if not selected or self.dataset is None:
+            return
+        self.cancel(quiet=True)
+        if self._panoptic(selected):
+            target = self._segment_target(selected, "delete it")
+            if target is not None:
+                self._push(commands.delete_segment(self.dataset, *target))
+            return
+        self._push(commands.delete_annotations(self.dataset, selected))
 
     def set_category(self, category_id: Any) -> None:
         """Give the selected annotations a category (those that have it already are left out)."""
         ds = self.dataset
         key = id_key(category_id)
-        changing = [a for a in self.scene.selected_annotations() if id_key(a.category_id) != key]
+        selected = self.scene.selected_annotations()
+        if ds is not None and self._panoptic(selected):
+            target = self._segment_target(selected, "set its category")
+            if target is not None:
+                record, index = target
+                if id_key(commands.segments_info(record)[index].get("category_id")) != key:
+                    self._push(commands.set_segment_category(ds, record, index, category_id))
+            return
+        changing = [a for a in selected if id_key(a.category_id) != key]
         if ds is None or not changing:
             return
         self._push(commands.set_category(ds, changing, category_id))
+
+    def _panoptic(self, anns: list) -> bool:
+        return any(isinstance(self.scene.item_for(a), PanopticItem) for a in anns)
+
+    def _segment_target(self, selected: list, what: str) -> tuple[Any, int] | None:
+        """In a panoptic file the category keys and Delete act on one segment:
+        the one last pointed at in the selected image's record."""
+        item = self.scene.item_for(selected[0]) if len(selected) == 1 else None
+        segment = item.picked if isinstance(item, PanopticItem) else None
+        if segment is None:
+            self._set_hint(f"A panoptic record holds a whole image: point at one of its segments to {what}")
+            return None
+        return selected[0], segment.segment_index
 
     def set_category_number(self, number: int) -> bool:
         """Keys 1–9: the ``number``-th category of the file."""

@@ -456,9 +456,16 @@ class AnnotationScene(QGraphicsScene):
         if not touched:
             return
         hovered = self.hovered_annotation()
+        # A panoptic record keeps the segment pointed at (found again by its id).
+        picked = {a: it.picked.segment.get("id") for a, it in self._items.items()
+                  if a in touched and isinstance(it, PanopticItem) and it.picked is not None}
         self._category_styles.clear()
         self._remove_items(touched)
         self._add_items([a for a in touched if self._for_this_image(a)])
+        for a, segment_id in picked.items():
+            record = self._items.get(a)
+            if isinstance(record, PanopticItem):
+                record.pick(next((seg for seg in record.segments if seg.segment.get("id") == segment_id), None))
         if hovered is not None and hovered in self._items:
             self.set_hovered_annotation(hovered)
         self._update_selection(redraw=True)

@@ -157,6 +157,34 @@ def set_category(ds: "Dataset", anns: Iterable["Annotation"], category_id: Any) 
                 [_patch_annotations(ds, changes)], len(anns))
 
 
+def segments_info(record: "Annotation") -> list:
+    """A panoptic record's ``segments_info`` (empty when absent or malformed)."""
+    segments = record.to_dict().get("segments_info")
+    return segments if isinstance(segments, list) else []
+
+
+def set_segment_category(ds: "Dataset", record: "Annotation", index: int, category_id: Any) -> Edit:
+    """Give segment ``index`` of a panoptic record (its place in ``segments_info``) a category."""
+    data = record.to_dict()
+    segments = list(data.get("segments_info") or [])
+    cat = ds.category(category_id)
+    label = category_label(cat) if cat else format_id(category_id)
+    segments[index] = _with(segments[index], category_id=category_id)
+    return Edit(f"Set category of segment {format_id(segments[index].get('id'))} "
+                f"(image {format_id(record.image_id)}) to {label}",
+                [_set_annotations(ds, [(record, _with(data, segments_info=segments))])], 1)
+
+
+def delete_segment(ds: "Dataset", record: "Annotation", index: int) -> Edit:
+    """Take segment ``index`` out of a panoptic record's ``segments_info`` (its
+    pixels in the PNG then count as unlabelled, as the panoptic format says)."""
+    data = record.to_dict()
+    segments = list(data.get("segments_info") or [])
+    gone = segments.pop(index)
+    return Edit(f"Delete segment {format_id(gone.get('id'))} (image {format_id(record.image_id)})",
+                [_set_annotations(ds, [(record, _with(data, segments_info=segments))])], 1)
+
+
 def set_bbox(ds: "Dataset", ann: "Annotation", bbox: list[float], text: str | None = None) -> Edit:
     data = ann.to_dict()
     fields: dict[str, Any] = {"bbox": [float(v) for v in bbox]}

@@ -234,3 +234,52 @@ def test_mapillary_string_ids_and_empty_boxes(qapp, corpus):
     assert [int(s.mask_crop.sum()) for s in record.segments] == [15, 10]
     assert record.segments[0].text == "animal--bird · crowd"
     scene.detach()
+
+
+def test_keys_and_delete_act_on_the_segment_pointed_at(qtbot, on_disk):
+    from PySide6.QtCore import Qt
+
+    from cocoview.gui.canvas import CanvasView
+    from cocoview.model.writer import save_dataset
+
+    ds = Dataset.load(on_disk)
+    original = on_disk.read_bytes()
+    view = CanvasView()
+    qtbot.addWidget(view)
+    view.resize(500, 340)
+    view.show()
+    view.show_image(ds, ds.image(1), grey_image(W, H), ViewState())
+    scene = view.annotation_scene
+    record = ds.annotations[0]
+    hints = []
+    view.editing.hint_changed.connect(hints.append)
+    scene.set_selected_annotations([record])
+    # nothing pointed at yet: the key is refused with a hint, the record untouched
+    scene.item_for(record).pick(None)
+    view.editing.set_category(1)
+    view.editing.delete_selection()
+    assert "point at one of its segments" in hints[-1]
+    assert not ds.history.can_undo
+    # point at the dog segment, press 1: that segment becomes a cat; no field is added to the record
+    scene.annotation_at(QPointF(127.5, 75.5))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    data = record.to_dict()
+    assert "category_id" not in data
+    assert [s["category_id"] for s in data["segments_info"]] == [1, 1]
+    assert ds.history.undo_text.startswith("Set category of segment 300000")
+    # Delete takes that segment out of the record, and only it
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [s["id"] for s in record.to_dict()["segments_info"]] == [CAT_ID]
+    assert len(ds.annotations) == 1
+    ds.history.undo()
+    ds.history.undo()
+    out = on_disk.parent / "undone.json"
+    save_dataset(ds, out)
+    assert json.loads(out.read_bytes()) == json.loads(original)
+    # after a deletion nothing is pointed at any more: a second Delete asks first
+    scene.annotation_at(QPointF(127.5, 75.5))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [s["id"] for s in record.to_dict()["segments_info"]] == [CAT_ID]
+    assert "point at one of its segments" in hints[-1]
