@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from cocoview.gui.canvas import CanvasView
 from cocoview.gui.categories_view import CategoriesView
 from cocoview.gui.colors import category_color
+from cocoview.gui.model_events import Listeners
 from cocoview.gui.dataset_loader import DatasetLoader
 from cocoview.gui.dataset_tree_view import DatasetTreeView
 from cocoview.gui.export_dialog import ExportDialog
@@ -87,6 +88,9 @@ class MainWindow(QMainWindow):
         self.image_loader.failed.connect(self._on_image_failed)
 
         self.findings = FindingsIndex(self)
+        self._image_listeners = Listeners(self)
+        self._follow_target: dict | None = None
+        self._shown_position = -1
         self.findings.ready.connect(self._on_findings_ready)
 
         self.tree.image_activated.connect(self.show_image)
@@ -234,6 +238,9 @@ class MainWindow(QMainWindow):
         self.tree.set_findings_predicate(None)
         self.findings.set_dataset(dataset)
         dataset.history.events.changed.connect(self._on_history_changed)
+        self._image_listeners.clear()
+        self._image_listeners.listen(dataset.events.images_added, "_on_images_added")
+        self._image_listeners.listen(dataset.events.images_removed, "_on_images_removed")
         self.history_view.set_history(dataset.history)
         self._on_history_changed()
         self.dataset_changed.emit(dataset)
@@ -264,6 +271,37 @@ class MainWindow(QMainWindow):
         self._update_undo_actions()
         self.update_title()
         self._update_status()
+
+    def _on_images_added(self, images=(), **_) -> None:
+        # Undo brought images back: show the first of them once the edit is done.
+        if images:
+            self._follow_target = images[0]
+            QTimer.singleShot(0, self, self._follow_images)
+
+    def _on_images_removed(self, images=(), **_) -> None:
+        if self.current_image is not None and any(img is self.current_image for img in images):
+            self._follow_target = None   # the image shown is gone: its neighbour, once the edit is done
+            QTimer.singleShot(0, self, self._follow_images)
+
+    def _follow_images(self) -> None:
+        ds, target = self.dataset, self._follow_target
+        self._follow_target = None
+        if ds is None:
+            return
+        if target is not None and ds.image(target.get("id")) is target:
+            self.show_image(target)
+            return
+        current = self.current_image
+        if current is not None and ds.image(current.get("id")) is current:
+            return
+        remaining = self.tree.ordered_images()
+        if remaining:
+            self.show_image(remaining[min(max(self._shown_position, 0), len(remaining) - 1)])
+        else:
+            self.current_image = None
+            self.canvas.clear()
+            self.inspector.clear()
+            self._update_status()
 
     def delete_image(self, image: dict) -> None:
         """Remove an image and its annotations (one undo step), then show its neighbour."""
@@ -355,6 +393,7 @@ class MainWindow(QMainWindow):
             self._prefetch(self.current_image)
 
     def _display(self, image: dict, qimage, note: str | None) -> None:
+        self._shown_position = self.position_of(image)
         self.choose_folder_button.setVisible(qimage is None)
         # Quick: a large dataset's duplicate-id counts come from the background validation.
         findings = image_findings(self.dataset, image, qimage, quick=True)

@@ -193,6 +193,13 @@ def test_delete_current_image_moves_on_and_undo_brings_it_back(qtbot, window, co
     window.undo_action.trigger()
     assert len(ds.images) == 3 and len(ds.annotations) == n
     assert first in window.tree.ordered_images()
+    # the image brought back is shown again, and the tree follows
+    qtbot.waitUntil(lambda: window.current_image is first, timeout=2000)
+    assert window.tree.current_image() is first
+    # redo from the history (not through the window): the neighbour is shown again
+    ds.history.redo()
+    qtbot.waitUntil(lambda: window.current_image is second, timeout=2000)
+    assert window.canvas.annotation_scene.image is second
 
 
 def test_edit_save_and_export_from_the_window(qtbot, window, corpus, tmp_path):
@@ -286,3 +293,13 @@ def test_prefetch_and_position_follow_the_tree_and_its_filter(qtbot, window, tmp
                     timeout=2000)
     window.step(1)
     qtbot.waitUntil(lambda: window.position_label.text() == "Image 1 / 3 (filtered from 6)", timeout=2000)
+
+
+def test_standard_shortcuts_keep_every_binding_of_the_platform(window):
+    from PySide6.QtGui import QKeySequence
+
+    redo = {k.toString() for k in window.redo_action.shortcuts()}
+    want = {k.toString() for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)}
+    assert redo == want and len(want) >= 2  # Ctrl+Y and Ctrl+Shift+Z alike
+    undo = {k.toString() for k in window.undo_action.shortcuts()}
+    assert undo == {k.toString() for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Undo)}
