@@ -63,6 +63,8 @@ class MainMenus:
         if shortcut is not None:
             if isinstance(shortcut, (list, tuple)):
                 action.setShortcuts([QKeySequence(s) for s in shortcut])
+            elif isinstance(shortcut, QKeySequence.StandardKey):
+                action.setShortcuts(shortcut)   # every binding of the platform (Redo: Ctrl+Y and Ctrl+Shift+Z)
             else:
                 action.setShortcut(QKeySequence(shortcut))
         if tip:

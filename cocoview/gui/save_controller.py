@@ -126,11 +126,11 @@ class SaveController(QObject):
         self._offered_others = False
 
         self.save_action = QAction("&Save", self)
-        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setShortcuts(QKeySequence.StandardKey.Save)
         self.save_action.setStatusTip("Save the edits to the file (the file is replaced safely)")
         self.save_action.triggered.connect(self.save)
         self.save_as_action = QAction("Save &As…", self)
-        self.save_as_action.setShortcut(QKeySequence.StandardKey.SaveAs)
+        self.save_as_action.setShortcuts(QKeySequence.StandardKey.SaveAs)
         self.save_as_action.setStatusTip("Save the dataset to another file")
         self.save_as_action.triggered.connect(self.save_as)
 
