@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QTransform
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from cocoview.gui.label_items import LabelLayerItem
@@ -38,26 +38,38 @@ def placeholder_item(w: int, h: int, z: float) -> QGraphicsRectItem:
     return item
 
 
+#: Widest a note's line may be on screen; longer lines (paths) are shortened in the middle.
+NOTE_WIDTH = 520.0
+
+
 def note_chip(text: str, centre: QPointF, z: float) -> QGraphicsPathItem:
-    """A dark rounded chip with ``text``, centred on ``centre``, readable at any zoom."""
+    """A dark rounded chip with ``text``, centred on ``centre``, readable at any
+    zoom. Each line is centred; a line too long for the screen (a long path)
+    keeps its start and end around an ellipsis, and the whole text is the
+    chip's tooltip and its ``note`` attribute."""
     chip = QGraphicsPathItem()
     chip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
     chip.setZValue(z)
     chip.setPos(centre)
-    label = QGraphicsSimpleTextItem(text, chip)
     font = QFont(LabelLayerItem.font())
     font.setPixelSize(13)
-    label.setFont(font)
-    label.setBrush(QBrush(QColor(235, 236, 240)))
-    rect = label.boundingRect()
+    metrics = QFontMetricsF(font)
+    lines = [metrics.elidedText(line, Qt.TextElideMode.ElideMiddle, NOTE_WIDTH) for line in text.split("\n")]
+    widths = [metrics.horizontalAdvance(line) for line in lines]
+    step = metrics.lineSpacing()
     pad = 10.0
-    box = QRectF(-rect.width() / 2 - pad, -rect.height() / 2 - pad,
-                 rect.width() + 2 * pad, rect.height() + 2 * pad)
-    label.setPos(box.left() + pad, box.top() + pad)
+    width, height = max(widths, default=0.0), step * len(lines)
+    box = QRectF(-width / 2 - pad, -height / 2 - pad, width + 2 * pad, height + 2 * pad)
+    for i, (line, w) in enumerate(zip(lines, widths)):
+        label = QGraphicsSimpleTextItem(line, chip)
+        label.setFont(font)
+        label.setBrush(QBrush(QColor(235, 236, 240)))
+        label.setPos(-w / 2, box.top() + pad + i * step)
     path = QPainterPath()
     path.addRoundedRect(box, 6.0, 6.0)
     chip.setPath(path)
     chip.setBrush(QBrush(QColor(20, 22, 26, 225)))
     chip.setPen(QPen(Qt.PenStyle.NoPen))
-    chip.text_item = label
+    chip.setToolTip(text)
+    chip.note = text
     return chip

@@ -205,7 +205,7 @@ class AnnotationScene(QGraphicsScene):
 
     @property
     def note_text(self) -> str:
-        return self._note_item.text_item.text() if self._note_item is not None else ""
+        return self._note_item.note if self._note_item is not None else ""
 
     # ---- selection and hover ----------------------------------------------------------
     def selected_annotations(self) -> list[Annotation]:

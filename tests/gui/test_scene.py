@@ -389,6 +389,28 @@ def test_placeholder_uses_recorded_size_and_shows_the_note(qapp):
     assert rgb(render_scene(scene), 30, 88) != rgb(image, 30, 88)
 
 
+def test_a_long_note_is_shortened_in_the_middle_and_centred(qapp):
+    from cocoview.gui.placeholder import NOTE_WIDTH
+
+    ds = small_dataset()
+    scene = AnnotationScene()
+    deep = "/data/" + "very_long_folder_name/" * 12 + "one.png"
+    note = f"Image not found: one.png\nlooked in {deep}, {deep}"
+    scene.show_image(ds, ds.image(1), None, ViewState(), note)
+    try:
+        chip = scene._note_item
+        assert chip.boundingRect().width() <= NOTE_WIDTH + 2 * 10.0 + 1
+        lines = [item.text() for item in chip.childItems()]
+        assert lines[0] == "Image not found: one.png" and "…" in lines[1] and lines[1].endswith("one.png")
+        assert lines[2] == "200 × 100 px (size recorded in the file)"
+        for item in chip.childItems():   # each line centred on the chip
+            r = item.mapRectToParent(item.boundingRect())
+            assert abs(r.center().x()) < 1.5
+        assert scene.note_text == chip.toolTip() and deep in scene.note_text
+    finally:
+        scene.detach()
+
+
 def test_placeholder_without_recorded_size_covers_the_boxes(qapp):
     ds = Dataset.from_dict({"images": [{"id": 1, "file_name": "x.jpg"}], "categories": [],
                             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 300, 50]}]})
