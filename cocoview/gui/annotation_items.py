@@ -34,6 +34,9 @@ from cocoview.model.geometry import annotation_mask, segmentation_kind
 from cocoview.model.view_state import LAYERS
 
 AA = QPainter.RenderHint.Antialiasing
+SMOOTH = QPainter.RenderHint.SmoothPixmapTransform
+#: Zoom from which image and mask pixels are drawn as sharp squares.
+SHARP_PIXELS_ZOOM = 2.0
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
 WINDING = Qt.FillRule.WindingFill
@@ -349,7 +352,13 @@ class AnnotationItem(QGraphicsItem):
                 base = painter.opacity()
                 painter.setOpacity(base * min(1.0, state.mask_opacity + (0.25 if hovered else 0.0)))
                 x0, y0 = self.mask_origin
+                # Enlarged, mask pixels stay sharp squares, like the image's.
+                smooth = painter.testRenderHint(SMOOTH)
+                t = painter.worldTransform()
+                if smooth and math.hypot(t.m11(), t.m12()) >= SHARP_PIXELS_ZOOM:
+                    painter.setRenderHint(SMOOTH, False)
                 painter.drawPixmap(x0, y0, self.mask_pixmap)
+                painter.setRenderHint(SMOOTH, smooth)
                 painter.setOpacity(base)
             if shift is not None and self.polygons:
                 painter.translate(shift)

@@ -1,11 +1,16 @@
-"""What the scene shows where an image's pixels are missing: a checker and a note."""
+"""The image under the annotations: its pixels, or where they are missing a checker and a note."""
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import (
+    QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsSimpleTextItem,
+)
 
+from cocoview.gui.annotation_items import SHARP_PIXELS_ZOOM
 from cocoview.gui.label_items import LabelLayerItem
 
 
@@ -16,6 +21,19 @@ def cosmetic_pen(color: QColor, width: float) -> QPen:
     pen.setWidthF(width)
     pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
     return pen
+
+
+class ImageItem(QGraphicsPixmapItem):
+    """The image's pixels: smoothed when shrunk or slightly enlarged, sharp
+    squares from :data:`SHARP_PIXELS_ZOOM` on (pixel edges show as they are)."""
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        t = painter.worldTransform()
+        sharp = math.hypot(t.m11(), t.m12()) >= SHARP_PIXELS_ZOOM
+        mode = Qt.TransformationMode.FastTransformation if sharp else Qt.TransformationMode.SmoothTransformation
+        if self.transformationMode() != mode:
+            self.setTransformationMode(mode)
+        super().paint(painter, option, widget)
 
 
 def placeholder_item(w: int, h: int, z: float) -> QGraphicsRectItem:

@@ -25,7 +25,7 @@ from cocoview.gui.box_handles import BandItem, BoxHandlesItem, InfoChipItem, Mar
 from cocoview.gui.label_items import LabelChipItem, LabelLayerItem, label_text
 from cocoview.gui.colors import colors_for
 from cocoview.gui.panoptic import PanopticItem, build_panoptic_item, expand
-from cocoview.gui.placeholder import cosmetic_pen, note_chip, placeholder_item
+from cocoview.gui.placeholder import ImageItem, cosmetic_pen, note_chip, placeholder_item
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
 from cocoview.model.view_state import ViewState
@@ -328,8 +328,7 @@ class AnnotationScene(QGraphicsScene):
     def _set_background(self, qimage: QImage | None, note: str | None) -> None:
         self._remove_background()
         if qimage is not None and not qimage.isNull():
-            item = QGraphicsPixmapItem(QPixmap.fromImage(qimage))
-            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            item = ImageItem(QPixmap.fromImage(qimage))
             item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
             item.setZValue(IMAGE_Z)
             self.image_rect = QRectF(0, 0, qimage.width(), qimage.height())

@@ -570,3 +570,46 @@ def test_selection_tint_covers_the_area_as_pycocotools_sees_it(qapp):
         assert rgb(image, 280, 80) == rgb(image, 230, 30) != (GREY, GREY, GREY)
     finally:
         scene.detach()
+
+
+def test_enlarged_pixels_of_image_and_mask_stay_sharp(qapp):
+    from PySide6.QtGui import QImage, QPainter
+
+    from pycocotools import mask as mask_utils
+    import numpy as np
+
+    image = QImage(4, 2, QImage.Format.Format_RGB32)
+    for x in range(4):
+        for y in range(2):
+            image.setPixelColor(x, y, QColor(0, 0, 0) if (x + y) % 2 == 0 else QColor(255, 255, 255))
+    m = np.zeros((2, 4), np.uint8, order="F")
+    m[:, 2] = 1
+    rle = mask_utils.encode(np.asfortranarray(m))
+    rle["counts"] = rle["counts"].decode()
+    ds = Dataset.from_dict({"images": [{"id": 1, "width": 4, "height": 2}], "categories": [{"id": 1, "name": "m"}],
+                            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": rle}]})
+    state = ViewState()
+    for name in ("boxes", "labels"):
+        state.set_layer(name, False)
+    scene = AnnotationScene()
+    scene.show_image(ds, ds.image(1), image, state)
+
+    def render(zoom):
+        out = QImage(int(4 * zoom), int(2 * zoom), QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(out)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        scene.render(painter, QRectF(0, 0, out.width(), out.height()), QRectF(0, 0, 4, 2))
+        painter.end()
+        return out
+
+    try:
+        big = render(10)
+        # the last screen pixel of an image pixel and the first of the next: pure colours
+        assert rgb(big, 9, 5) == (0, 0, 0) and rgb(big, 10, 5) == (255, 255, 255)
+        # the mask covers image column 2 exactly: the pixel just left of it is untouched
+        assert rgb(big, 19, 5) == (255, 255, 255) and rgb(big, 20, 15) != (255, 255, 255)
+        # a small enlargement stays smooth (neighbouring pixels blend)
+        small = render(1.5)
+        assert rgb(small, 1, 1) not in ((0, 0, 0), (255, 255, 255))
+    finally:
+        scene.detach()
