@@ -207,6 +207,7 @@ def write_journal(folder: str | os.PathLike, snapshot: Snapshot, basis: Basis, c
     header = {"format": FORMAT, "version": VERSION, "source": basis.identity.to_dict(),
               "written_at": time.time(), "changes": int(changes), "pid": os.getpid(),
               "host": socket.gethostname(), "layout": {"indent": snapshot.layout.indent,
+                                                       "spaced": bool(snapshot.layout.spaced),
                                                        "stdlib": bool(snapshot.layout.stdlib),
                                                        "bom": bool(snapshot.layout.bom)}}
     with gc_paused():
@@ -382,6 +383,7 @@ def _layout_from(obj: Any, default: Layout) -> Layout:
         return default
     indent = obj.get("indent")
     return Layout(indent=indent if type(indent) is int and indent >= 0 else default.indent,
+                  spaced=bool(obj.get("spaced", default.spaced)),
                   stdlib=bool(obj.get("stdlib", default.stdlib)), bom=bool(obj.get("bom", default.bom)))
 
 

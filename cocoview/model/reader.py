@@ -39,7 +39,8 @@ _decode_heads = msgspec.json.Decoder(list[Annotation]).decode
 class Layout:
     """How the file was written, so a save can write it the same way."""
 
-    indent: int = 0           # 0: compact
+    indent: int = 0           # 0: on one line
+    spaced: bool = False      # on one line with ", " and ": " (Python's json.dump)
     stdlib: bool = False      # needs Python's json (NaN, Infinity)
     bom: bool = False
     tail: bytes = b""         # white space after the document (often a newline)
@@ -91,6 +92,10 @@ def read_bytes(path: str, steps: _Steps | None = None, lo: float = 0.0, hi: floa
         raise file_error(name, e) from None
 
 
+#: The first key of the document and what follows its colon.
+_FIRST_KEY = re.compile(rb'\s*"(?:[^"\\]|\\.)*"\s*:( ?)')
+
+
 def detect_layout(data: bytes) -> Layout:
     layout = Layout()
     head = data[:4096]
@@ -101,6 +106,9 @@ def detect_layout(data: bytes) -> Layout:
         if nl >= 0 and not rest[:nl].strip():
             line = rest[nl + 1:]
             layout.indent = len(line) - len(line.lstrip(b" ")) or (1 if line.startswith(b"\t") else 0)
+    if not layout.indent:
+        first_key = _FIRST_KEY.match(head, brace + 1) if brace >= 0 else None
+        layout.spaced = first_key is not None and first_key.group(1) == b" "
     return layout
 
 

@@ -17,16 +17,21 @@ from cocoview.model.reader import Layout
 _encode = msgspec.json.Encoder().encode
 
 
-def annotation_bytes(ann: Annotation) -> Any:
+def _encode_spaced(value: Any) -> bytes:
+    # One line with ", " and ": ", as Python's json.dump writes it.
+    return msgspec.json.format(_encode(value), indent=0)
+
+
+def annotation_bytes(ann: Annotation, spaced: bool = False) -> Any:
     """One annotation as JSON: its original bytes while untouched."""
     if ann.is_untouched:
         return ann.raw
-    return _encode(ann.fields())
+    return _encode_spaced(ann.fields()) if spaced else _encode(ann.fields())
 
 
-def _annotation_bytes(anns: Iterable[Annotation]) -> bytes:
-    parts = [a.raw if a.data is None and a.patch is None else annotation_bytes(a) for a in anns]
-    return b"[" + b",".join(parts) + b"]"
+def _annotation_bytes(anns: Iterable[Annotation], spaced: bool = False) -> bytes:
+    parts = [a.raw if a.data is None and a.patch is None else annotation_bytes(a, spaced) for a in anns]
+    return b"[" + (b", " if spaced else b",").join(parts) + b"]"
 
 
 def encode_document(top: dict[str, Any], layout: Layout | None = None,
@@ -40,19 +45,22 @@ def encode_document(top: dict[str, Any], layout: Layout | None = None,
         doc = {k: ([a.to_dict() if isinstance(a, Annotation) else a for a in v]
                    if k == "annotations" else v) for k, v in items}
         text = json.dumps(doc, ensure_ascii=False, indent=layout.indent or None,
-                          separators=None if layout.indent else (",", ":"))
+                          separators=None if layout.indent or layout.spaced else (",", ":"))
         out = text.encode("utf-8")
     else:
+        # On one line, the file's own separators: compact, or ", " and ": " as Python writes them.
+        spaced = layout.spaced and not layout.indent
+        encode = _encode_spaced if spaced else _encode
         pieces = [b"{"]
         for i, (key, value) in enumerate(items):
             if i:
-                pieces.append(b",")
+                pieces.append(b", " if spaced else b",")
             pieces.append(_encode(key))
-            pieces.append(b":")
+            pieces.append(b": " if spaced else b":")
             if key == "annotations" and value and isinstance(value[0], Annotation):
-                pieces.append(_annotation_bytes(value))
+                pieces.append(_annotation_bytes(value, spaced))
             else:
-                pieces.append(_encode(value))
+                pieces.append(encode(value))
         pieces.append(b"}")
         out = b"".join(pieces)
         if layout.indent:

@@ -19,6 +19,25 @@ def test_unedited_compact_file_is_written_byte_for_byte(tmp_path):
     assert open(out, "rb").read() == open(path, "rb").read()
 
 
+def test_file_written_by_python_json_keeps_its_spaced_style(tmp_path):
+    # ", " and ": " on one line, as json.dump writes by default (the official COCO files)
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(small_doc(), ensure_ascii=False))
+    ds = Dataset.load(path)
+    assert ds.layout.spaced and not ds.layout.indent
+    out = tmp_path / "b.json"
+    save_dataset(ds, str(out))
+    assert out.read_bytes() == path.read_bytes()
+    # an edit and a deletion are written in the same style, all through
+    ds.history.push(C.set_category(ds, [ds.annotations[1]], 7))
+    ds.history.push(C.delete_annotations(ds, [ds.annotations[0]]))
+    save_dataset(ds, str(out))
+    expected = small_doc()
+    expected["annotations"][1]["category_id"] = 7
+    del expected["annotations"][0]
+    assert out.read_text() == json.dumps(expected, ensure_ascii=False)
+
+
 def test_indented_file_stays_indented_and_equal(tmp_path):
     path = write_json(tmp_path / "a.json", small_doc(), indent=4)
     ds = Dataset.load(path)
