@@ -41,6 +41,7 @@ from cocoview.model import commands
 from cocoview.model.annotation import Annotation
 from cocoview.model.geometry import segmentation_kind
 from cocoview.model.ids import format_id, id_key
+from cocoview.model.text import plural as _plural
 
 if TYPE_CHECKING:
     from cocoview.gui.canvas import CanvasView
@@ -95,10 +96,6 @@ def _moved_far(a: QPointF, b: QPointF) -> bool:
 
 def _menu_text(text: str) -> str:
     return text.replace("&", "&&")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class CanvasEditing(QObject):

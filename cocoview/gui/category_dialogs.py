@@ -23,16 +23,13 @@ from cocoview.model.commands import (Edit, add_category, category_label, change_
 from cocoview.model.history import Command
 from cocoview.model.ids import format_id, id_key
 from cocoview.model.label_map import annotation_counts
+from cocoview.model.text import plural
 
 WARNING_COLOR = QColor(190, 110, 0)
 ERROR_COLOR = QColor(200, 40, 40)
 
 
 # ---- small helpers -------------------------------------------------------------------------
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
-
-
 def parse_category_id(text: str, ds: Any) -> Any:
     """The id typed in ``text``: an int, or a string when the file uses string ids; None if unusable."""
     text = text.strip()

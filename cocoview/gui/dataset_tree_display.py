@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from cocoview.gui.categories_model import DEFAULT_COLOR, swatch_icon
 from cocoview.gui.image_groups import Group, split_file_name
+from cocoview.model.text import plural as _plural
 
 if TYPE_CHECKING:
     from cocoview.model.view_state import ViewState
@@ -27,10 +28,6 @@ GroupRole = Qt.ItemDataRole.UserRole + 3      #: a group's identity (see image_g
 COL_NAME, COL_COUNT, COL_ID = 0, 1, 2
 HEADERS = ("Name", "Count", "Id")
 ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _format_id(value: Any) -> str:

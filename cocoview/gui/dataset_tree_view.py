@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 from cocoview.gui.dataset_tree_model import (CATEGORIES, COL_COUNT, COL_ID, COL_NAME, FOLDERS, DatasetTreeModel,
                                              ImageFilter)
 from cocoview.model.ids import id_key
+from cocoview.model.text import plural as _plural
 from cocoview.model.view_state import ViewState
 
 #: how long typing in the filter box waits before filtering
@@ -306,7 +307,7 @@ class DatasetTreeView(QWidget):
             self.status_label.setText("No dataset")
         elif self.model.image_filter.is_empty():
             n_anns = len(ds.annotations)
-            self.status_label.setText(f"{total:,} images · {n_anns:,} annotations")
+            self.status_label.setText(f"{_plural(total, 'image')} · {_plural(n_anns, 'annotation')}")
         else:
             self.status_label.setText(f"{shown:,} of {total:,} images shown")
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QT
 from cocoview.gui.model_events import Listeners
 from cocoview.model import geometry
 from cocoview.model.ids import format_id, id_key
+from cocoview.model.text import plural as _plural
 
 #: fields of the COCO format; any other field is shown in italics
 ANNOTATION_FIELDS = frozenset({"id", "image_id", "category_id", "segmentation", "area", "bbox", "iscrowd",
@@ -34,10 +35,6 @@ _SEVERITY_COLORS = {"error": QColor(190, 30, 30), "warning": QColor(150, 90, 0)}
 
 def _num(value: Any) -> str:
     return repr(value) if type(value) is float else str(value)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def scalar_text(value: Any) -> str:

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QLineEdit, QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QTextEdit, QVBoxLayout, QWidget)
 
-from cocoview.gui.category_dialogs import ERROR_COLOR, WARNING_COLOR, CommandDialog, plural
+from cocoview.gui.category_dialogs import ERROR_COLOR, WARNING_COLOR, CommandDialog
 from cocoview.model import label_map as lm
 from cocoview.model.commands import Edit, renumber_categories
 from cocoview.model.errors import CocoError
 from cocoview.model.ids import format_id, id_key
+from cocoview.model.text import plural
 
 COLUMNS = ("Name", "Old id", "New id", "Annotations", "Action")
 COL_NAME, COL_OLD, COL_NEW, COL_TOUCHES, COL_ACTION = range(5)

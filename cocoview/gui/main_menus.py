@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -95,8 +96,12 @@ class MainMenus:
         menu.clear()
         files = settings.recent_files()
         for path in files:
-            action = menu.addAction(path)
-            action.triggered.connect(lambda checked=False, p=path: self.window.open_file(p))
+            if os.path.exists(path):
+                action = menu.addAction(path)
+                action.triggered.connect(lambda checked=False, p=path: self.window.open_file(p))
+            else:   # moved or deleted (or on a drive not mounted now): shown, not offered
+                action = menu.addAction(f"{path} (not found)")
+                action.setEnabled(False)
         if not files:
             menu.addAction("(none)").setEnabled(False)
         else:

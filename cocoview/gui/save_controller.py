@@ -26,6 +26,7 @@ from cocoview.model.journal import (Basis, JournalInfo, find_journal, list_journ
                                     set_aside, write_journal)
 from cocoview.model.snapshot import Snapshot, SnapshotBuilder
 from cocoview.model.source_identity import SourceIdentity
+from cocoview.model.text import plural as _plural
 from cocoview.model.writer import save_dataset
 
 #: how long after the last change the journal is written
@@ -52,10 +53,6 @@ def unsaved_changes(history: History) -> int:
     if clean is None:  # the saved state was undone and replaced
         return max(history.index, 1)
     return abs(history.index - clean)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 @dataclass

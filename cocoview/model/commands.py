@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable
 
 from cocoview.model.history import Command
 from cocoview.model.ids import format_id, id_key
+from cocoview.model.text import plural as _plural
 
 if TYPE_CHECKING:
     from cocoview.model.annotation import Annotation
@@ -92,10 +93,6 @@ def _insert_category(ds: "Dataset", cat: dict, position: int) -> Op:
 # ---- helpers ------------------------------------------------------------------
 def category_label(cat: dict) -> str:
     return f"'{cat.get('name', format_id(cat.get('id')))}'"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _with(data: dict, **fields: Any) -> dict:

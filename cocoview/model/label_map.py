@@ -30,6 +30,7 @@ from cocoview.model.commands import (Edit, annotations_in_categories, category_l
                                      merge_categories, remap_category_ids)
 from cocoview.model.errors import CocoError
 from cocoview.model.ids import format_id, id_key
+from cocoview.model.text import plural as _plural
 
 #: what to do with categories the map does not name
 KEEP_UNMAPPED = "keep"
@@ -348,10 +349,6 @@ class _Plan:
         parts.append(_plural(self.touches, "annotation"))
         where = f" '{source}'" if source else ""
         return f"Apply label map{where} ({', '.join(parts)})"
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 # ---- public API -----------------------------------------------------------------------------

@@ -238,7 +238,8 @@ def _refuse_list(data: bytes, name: str) -> None:
     if first is not None and "image_id" in first and ("category_id" in first or "caption" in first):
         raise ResultsFileError(
             f"{name}: this is a results file (a bare list of {len(items)} results, pycocotools "
-            "loadRes format), not a dataset; open it together with its ground-truth COCO file")
+            "loadRes format), not a dataset: it has no images or categories. cocoview opens COCO "
+            "datasets; open the ground-truth file, or a file holding the results as its annotations")
     if first is not None and "name" in first and "id" in first:
         raise NotCocoError(f"{name}: this is a bare list of {len(items)} categories, not a COCO dataset")
     raise NotCocoError(f"{name}: not a COCO dataset: the file holds a list, expected an object with \"images\"")

@@ -152,6 +152,14 @@ def test_recent_files_and_images_folder_are_remembered(qtbot, window, corpus, tm
     assert window.settings.recent_files()[0] == str(corpus / KERAS)
     window.set_images_dir(str(tmp_path))
     assert window.settings.images_dir_for(str(corpus / KERAS)) == str(tmp_path)
+    # a recent file that has gone is listed but not offered
+    gone = tmp_path / "gone.json"
+    window.settings.add_recent_file(str(gone))
+    window.menus._fill_recent_menu()
+    actions = {a.text(): a.isEnabled() for a in window.menus.recent_menu.actions() if a.text()}
+    assert actions[f"{gone} (not found)"] is False and actions[str(corpus / KERAS)] is True
+    # the tree's footer counts in words
+    assert window.tree.status_label.text() == "1 image · 19 annotations"
 
 
 def test_undo_redo_menu_history_view_and_modified_title(qtbot, window, corpus):
