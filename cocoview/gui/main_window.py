@@ -23,6 +23,7 @@ from cocoview.gui.findings_index import FindingsIndex
 from cocoview.gui.history_view import HistoryView
 from cocoview.gui.main_menus import MainMenus
 from cocoview.gui.image_findings import findings_complete, image_findings
+from cocoview.gui.image_groups import image_counts
 from cocoview.gui.image_loader import ImageLoader
 from cocoview.gui.inspector_view import InspectorView
 from cocoview.gui.save_controller import SaveController, default_recovery_dir
@@ -498,18 +499,22 @@ class MainWindow(QMainWindow):
             for label in (self.position_label, self.size_label, self.count_label):
                 label.clear()
         else:
-            anns = ds.annotations_of_image(image.get("id"))
-            visible = len(self.view_state.visible(anns))
+            if ds.is_panoptic:   # a record per image: count its segments, as the tree does
+                visible, total, _per = image_counts(ds, self.view_state, image, panoptic=True)
+                what = "Segments"
+            else:
+                anns = ds.annotations_of_image(image.get("id"))
+                visible, total, what = len(self.view_state.visible(anns)), len(anns), "Annotations"
             shown = len(self.tree.ordered_images())
             pos = self.position_of(image)
-            total = len(ds.images)
+            n_images = len(ds.images)
             if pos < 0:
-                text = f"Image hidden by the filter ({shown:,} of {total:,} shown)"
+                text = f"Image hidden by the filter ({shown:,} of {n_images:,} shown)"
             else:
-                text = f"Image {pos + 1:,} / {shown:,}" + (f" (filtered from {total:,})" if shown != total else "")
+                text = f"Image {pos + 1:,} / {shown:,}" + (f" (filtered from {n_images:,})" if shown != n_images else "")
             self.position_label.setText(text)
             self.size_label.setText(f"{image.get('width', '?')}×{image.get('height', '?')}")
-            self.count_label.setText(f"Annotations {visible:,} / {len(anns):,}")
+            self.count_label.setText(f"{what} {visible:,} / {total:,}")
         self.zoom_label.setText(f"{self.canvas.zoom * 100:.0f}%")
 
     # ---- window -------------------------------------------------------------------

@@ -311,3 +311,15 @@ def test_standard_shortcuts_keep_every_binding_of_the_platform(window):
     assert redo == want and len(want) >= 2  # Ctrl+Y and Ctrl+Shift+Z alike
     undo = {k.toString() for k in window.undo_action.shortcuts()}
     assert undo == {k.toString() for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Undo)}
+
+
+def test_a_panoptic_file_counts_segments_in_the_status_bar(qtbot, window, corpus):
+    open_and_wait(qtbot, window, corpus / "panopticapi/sample_data/panoptic_examples.json")
+    image = window.current_image
+    [record] = window.dataset.annotations_of_image(image["id"])
+    n = len(record.to_dict()["segments_info"])
+    assert window.count_label.text() == f"Segments {n} / {n}"
+    person = next(c for c in window.dataset.categories if c["name"] == "person")
+    window.view_state.set_hidden_categories([person["id"]])
+    people = sum(1 for s in record.to_dict()["segments_info"] if s["category_id"] == person["id"])
+    assert people and window.count_label.text() == f"Segments {n - people} / {n}"
