@@ -29,6 +29,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
+from cocoview.gui.shape_paths import rect_path, shape_paths, united_paths
 from cocoview.model.annotation import Annotation
 from cocoview.model.geometry import annotation_mask, segmentation_kind
 from cocoview.model.view_state import LAYERS
@@ -39,7 +40,6 @@ SMOOTH = QPainter.RenderHint.SmoothPixmapTransform
 SHARP_PIXELS_ZOOM = 2.0
 NO_PEN = QPen(Qt.PenStyle.NoPen)
 NO_BRUSH = QBrush(Qt.BrushStyle.NoBrush)
-WINDING = Qt.FillRule.WindingFill
 EVEN_ODD = Qt.FillRule.OddEvenFill
 
 BOX_WIDTH = 2.0
@@ -496,16 +496,16 @@ class AnnotationItem(QGraphicsItem):
             polygons = [poly.translated(self.preview_shift) for poly in polygons]
         regions = []
         if box is not None and layers["boxes"]:
-            regions.append(_rect_path(box))
+            regions.append(rect_path(box))
         if layers["masks"]:
-            regions += _shape_paths(polygons, self.contours)
+            regions += shape_paths(polygons, self.contours)
         if not regions:
             if box is not None:
-                regions.append(_rect_path(box))
+                regions.append(rect_path(box))
             else:
-                regions += _shape_paths(polygons, self.contours)
+                regions += shape_paths(polygons, self.contours)
             if not regions and self._has_geometry:
-                regions.append(_rect_path(self.bounds))
+                regions.append(rect_path(self.bounds))
         return united_paths(regions)
 
     def focus_rect(self) -> QRectF:
@@ -542,57 +542,6 @@ class AnnotationItem(QGraphicsItem):
                 if abs(point.x() - x) <= reach and abs(point.y() - y) <= reach:
                     return True
         return False
-
-
-#: Points beyond which outline paths are merged without boolean operations (costly on
-#: huge polygons); overlapping parts then show as they overlap.
-UNITE_POINTS = 20000
-#: Coordinates beyond which the same is done (boolean operations are unreliable there).
-SANE_COORDINATE = 1e7
-
-
-def _rect_path(rect: QRectF) -> QPainterPath:
-    path = QPainterPath()
-    path.addRect(rect)
-    return path
-
-
-def _shape_paths(polygons: list[QPolygonF], contours: list[QPolygonF]) -> list[QPainterPath]:
-    """One even-odd path per polygon part, or one for all of a mask's contours."""
-    parts = [[poly] for poly in polygons] if polygons else ([contours] if contours else [])
-    paths = []
-    for polys in parts:
-        path = QPainterPath()
-        path.setFillRule(EVEN_ODD)
-        for poly in polys:
-            path.addPolygon(poly)
-            path.closeSubpath()
-        paths.append(path)
-    return paths
-
-
-def united_paths(paths: list[QPainterPath]) -> QPainterPath:
-    """The union of areas (merged without boolean operations past :data:`UNITE_POINTS`)."""
-    if not paths:
-        return QPainterPath()
-    if len(paths) == 1:
-        return paths[0]
-    if sum(p.elementCount() for p in paths) > UNITE_POINTS or not all(_sane(p.boundingRect()) for p in paths):
-        merged = QPainterPath()
-        merged.setFillRule(WINDING)
-        for p in paths:
-            merged.addPath(p)
-        return merged
-    out = paths[0]
-    for p in paths[1:]:
-        out = out.united(p)
-    return out
-
-
-def _sane(rect: QRectF) -> bool:
-    # Qt's path boolean operations fail (even crash) on coordinates far beyond any image.
-    return all(math.isfinite(v) and abs(v) < SANE_COORDINATE
-               for v in (rect.left(), rect.top(), rect.right(), rect.bottom()))
 
 
 def _unite(a: QRectF | None, b: QRectF) -> QRectF:

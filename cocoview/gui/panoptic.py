@@ -25,7 +25,8 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsItem
 
-from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle, united_paths
+from cocoview.gui.annotation_items import AnnotationItem, DrawState, ItemStyle
+from cocoview.gui.shape_paths import united_paths
 from cocoview.gui.label_items import label_text
 from cocoview.model.annotation import Annotation
 from cocoview.model.ids import id_key
