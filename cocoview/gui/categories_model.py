@@ -164,6 +164,15 @@ class CategoriesModel(QAbstractTableModel):
         key = id_key(category.get("id"))
         self._vs.set_hidden_categories([c.get("id") for c in self._cats if id_key(c.get("id")) != key])
 
+    def toggle_shown(self, categories: list[dict]) -> None:
+        """Hide the categories when any of them shows, else show them all (one change)."""
+        if not categories:
+            return
+        keys = {id_key(c.get("id")) for c in categories}
+        hidden = set(self._vs.hidden_categories)
+        hidden = hidden | keys if keys - hidden else hidden - keys
+        self._vs.set_hidden_categories(hidden)
+
     def show_all(self) -> None:
         self._vs.set_hidden_categories([])
 

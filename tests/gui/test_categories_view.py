@@ -545,3 +545,19 @@ def test_visible_counts_match_the_view_state_at_every_threshold(qapp, anns, firs
             anns_of = ds.annotations_of_category(cat["id"])
             want = sum(1 for a in anns_of if vs.is_visible(a))
             assert model.counts(cat) == (want, len(anns_of))
+
+
+def test_space_hides_and_shows_the_selected_categories(qtbot):
+    ds = Dataset.from_dict({"images": [{"id": 1}], "annotations": [],
+                            "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}]})
+    vs = ViewState()
+    view = make_view(qtbot, ds, vs)
+    table = view.table
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert [c["id"] for c in view.selected_categories()] == [1, 2]
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    assert vs.hidden_categories == {1, 2}
+    qtbot.keyClick(table, Qt.Key.Key_Space)
+    assert vs.hidden_categories == set()
