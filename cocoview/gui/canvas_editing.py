@@ -34,6 +34,7 @@ from cocoview.gui.box_handles import (
     CURSORS, ROLE_EDGES, clamp_shift, format_box, moved_bbox, resized_bbox, shifted_keypoints,
     shifted_polygons, snap, snap_step,
 )
+from cocoview.gui.canvas_menu import category_name, fill_category_menu, menu_text, selection_title
 from cocoview.gui.categories_model import swatch_icon
 from cocoview.gui.colors import colors_for
 from cocoview.gui.panoptic import PanopticItem
@@ -47,9 +48,6 @@ if TYPE_CHECKING:
     from cocoview.gui.canvas import CanvasView
 
 CLICK_SLOP = 4
-#: More categories than this: the first nine flat, the others grouped in submenus.
-FLAT_CATEGORY_MENU = 24
-GROUP_SIZE = 25
 Mod = Qt.KeyboardModifier
 Key = Qt.Key
 
@@ -92,10 +90,6 @@ class _Band:
 
 def _moved_far(a: QPointF, b: QPointF) -> bool:
     return abs(a.x() - b.x()) > CLICK_SLOP or abs(a.y() - b.y()) > CLICK_SLOP
-
-
-def _menu_text(text: str) -> str:
-    return text.replace("&", "&&")
 
 
 class CanvasEditing(QObject):
@@ -531,7 +525,7 @@ class CanvasEditing(QObject):
         menu = QMenu(self.view)
         menu.setToolTipsVisible(True)
         if selected:
-            title = menu.addAction(_menu_text(self._selection_title(selected)))
+            title = menu.addAction(menu_text(selection_title(self.dataset, selected)))
             title.setEnabled(False)
             font = QFont(menu.font())
             font.setBold(True)
@@ -540,10 +534,10 @@ class CanvasEditing(QObject):
             if len(keys) == 1:
                 cid = selected[0].category_id
                 sub = menu.addMenu(swatch_icon(colors_for(self.dataset).color(cid), size=14),
-                                   f"&Category: {_menu_text(self._category_name(cid))}")
+                                   f"&Category: {menu_text(category_name(self.dataset, cid))}")
             else:
                 sub = menu.addMenu("&Category")
-            self._fill_categories(sub, selected)
+            fill_category_menu(sub, self.dataset, selected, self.set_category)
             menu.addAction(self.delete_action)
             menu.addSeparator()
         menu.addAction(self.select_all_action)
@@ -552,59 +546,3 @@ class CanvasEditing(QObject):
         menu.addSeparator()
         menu.addAction(self.delete_image_action)
         return menu
-
-    def _category_name(self, category_id: Any, cat: dict | None = None) -> str:
-        cat = cat if cat is not None else self.dataset.category(category_id)
-        if cat is None:
-            return f"{format_id(category_id)} (unknown)"
-        name = cat.get("name")
-        return str(name) if name not in (None, "") else f"category {format_id(category_id)}"
-
-    def _selection_title(self, selected: list[Annotation]) -> str:
-        if len(selected) > 1:
-            return f"{len(selected)} annotations selected"
-        ann = selected[0]
-        return f"Annotation {format_id(ann.id)} · {self._category_name(ann.category_id)}"
-
-    def _fill_categories(self, menu: QMenu, selected: list[Annotation]) -> None:
-        ds = self.dataset
-        cats = list(ds.categories)
-        if not cats:
-            menu.addAction("(the file has no categories)").setEnabled(False)
-            return
-        current = {id_key(a.category_id) for a in selected}
-        colors = colors_for(ds)
-
-        def add(target: QMenu, position: int, cat: dict) -> None:
-            cid = cat.get("id")
-            text = _menu_text(self._category_name(cid, cat))
-            if position < 9:
-                text += f"\t{position + 1}"
-            action = target.addAction(swatch_icon(colors.color(cid), size=14), text)
-            action.setToolTip(f"id {format_id(cid)}")
-            if len(current) == 1 and id_key(cid) in current:
-                font = QFont(target.font())
-                font.setBold(True)
-                action.setFont(font)
-            action.triggered.connect(lambda _checked=False, c=cid: self.set_category(c))
-
-        if len(cats) <= FLAT_CATEGORY_MENU:
-            for position, cat in enumerate(cats):
-                add(menu, position, cat)
-            return
-        for position, cat in enumerate(cats[:9]):
-            add(menu, position, cat)
-        menu.addSeparator()
-        rest = list(enumerate(cats))[9:]
-        groups: dict[str, list] = {}
-        if all(isinstance(c.get("supercategory"), str) and c.get("supercategory") for _, c in rest):
-            for position, cat in rest:
-                groups.setdefault(cat["supercategory"], []).append((position, cat))
-        else:
-            for start in range(0, len(rest), GROUP_SIZE):
-                chunk = rest[start:start + GROUP_SIZE]
-                groups[f"{chunk[0][0] + 1}–{chunk[-1][0] + 1}"] = chunk
-        for title, members in groups.items():
-            sub = menu.addMenu(_menu_text(title))
-            for position, cat in members:
-                add(sub, position, cat)
