@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, 
 from PySide6.QtWidgets import QGraphicsItem
 
 from cocoview.gui.annotation_items import AA, DARK_EDGE, NO_PEN, AnnotationItem
-from cocoview.gui.label_placement import Chip, Zoom, chip_reach, crowded, home, separate
+from cocoview.gui.label_placement import Chip, Zoom, chip_reach, crowded, home, separate, stacked
 from cocoview.model.annotation import Annotation
 
 LABEL_BACKGROUND = QColor(18, 20, 24, 205)
@@ -143,11 +143,10 @@ class LabelLayerItem(QGraphicsItem):
         #: ``id()`` of the annotation items whose chips are drawn on top, outlined.
         self.emphasised: set[int] = set()
         self._generation = 0
-        #: Chips placed at one zoom and view size, ``(key, [(item, x, y, width)])``, and those in one view.
-        self._placement: tuple[Any, list] | None = None
+        #: Chips placed at one zoom and view size: ``(key, {id(item): (item, x, y, width)})``,
+        #: bottom to top; and the chips in one view.
+        self._placement: tuple[Any, dict] | None = None
         self._cache: tuple[Any, list] | None = None
-        #: ``id()`` of an annotation item -> ``(x, y, width)`` of its chip in the placement.
-        self._placed: dict[int, tuple[float, float, float]] = {}
         #: The device transform of the last paint (chip items draw their chip where it put it).
         self.painted_with: QTransform | None = None
         self.font()
@@ -204,26 +203,22 @@ class LabelLayerItem(QGraphicsItem):
         h = self.chip_height()
         left, top, right, bottom = view.left() - dx, view.top() - dy, view.right() - dx, view.bottom() - dy
         # A dragged annotation keeps its place; its selection chip follows the drag.
-        out = [(item, QRectF(x + dx, y + dy, w, h)) for item, x, y, w in self._placement[1]
+        out = [(item, QRectF(x + dx, y + dy, w, h)) for item, x, y, w in self._placement[1].values()
                if x < right and x + w > left and y < bottom and y + h > top and not item.previewing]
         self._cache = (shown_key, out)
         return out
 
-    def _place(self, zoom: Zoom, view_area: float) -> list:
+    def _place(self, zoom: Zoom, view_area: float) -> dict:
         """Every chip's place (see :mod:`cocoview.gui.label_placement`), as
-        ``(item, x, y, width)`` in device pixels before the view's
+        ``{id(item): (item, x, y, width)}`` in device pixels before the view's
         translation, bottom to top."""
         h = self.chip_height()
-        sx, sy = zoom.image_left + 4.0, zoom.image_top + 4.0
-        extra = self.PAD_X * 2 + self.SWATCH + self.GAP
         chips = []
         stack = 0
         for item in self.items:
             if not item.isVisible():
                 continue
-            if item.label_width < 0:
-                item.label_width = self.text_width(item.text)
-            w = extra + item.label_width
+            w = self.chip_size(item)[0]
             if item.has_geometry():
                 r = item.box if item.box is not None else item.bounds
                 box = (r.left(), r.top(), r.right(), r.bottom())
@@ -233,11 +228,11 @@ class LabelLayerItem(QGraphicsItem):
                 chips.append(Chip(item, x, y, w, item.area, device_box))
             else:
                 item.chip_stack = stack
-                chips.append(Chip(item, sx, sy + stack * (h + 2.0), w, 0.0, None))
+                sx, sy = stacked(stack, h)
+                chips.append(Chip(item, zoom.image_left + sx, zoom.image_top + sy, w, 0.0, None))
                 stack += 1
         kept = separate(chips, h, zoom, crowded(len(chips), zoom, view_area))
-        self._placed = {id(c.item): (c.x, c.y, c.w) for c in kept}
-        return [(c.item, c.x, c.y, c.w) for c in kept]
+        return {id(c.item): (c.item, c.x, c.y, c.w) for c in kept}
 
     def placed_rect(self, item: AnnotationItem, transform: QTransform) -> QRectF | None:
         """Where the last placement put ``item``'s chip (device pixels), if it was
@@ -245,10 +240,10 @@ class LabelLayerItem(QGraphicsItem):
         if self._placement is None or self._placement[0][:5] != (
                 self._generation, transform.m11(), transform.m12(), transform.m21(), transform.m22()):
             return None
-        placed = self._placed.get(id(item))
+        placed = self._placement[1].get(id(item))
         if placed is None:
             return None
-        x, y, w = placed
+        _item, x, y, w = placed
         return QRectF(x + transform.dx(), y + transform.dy(), w, self.chip_height())
 
     def usual_rect(self, item: AnnotationItem, transform: QTransform) -> QRectF:
@@ -257,8 +252,8 @@ class LabelLayerItem(QGraphicsItem):
         w, h = self.chip_size(item)
         if not item.has_geometry():
             origin = transform.map(self.origin)
-            stack = getattr(item, "chip_stack", 0)
-            return QRectF(origin.x() + 4.0, origin.y() + 4.0 + stack * (h + 2.0), w, h)
+            sx, sy = stacked(getattr(item, "chip_stack", 0), h)
+            return QRectF(origin.x() + sx, origin.y() + sy, w, h)
         r = item.focus_rect()
         x, y = home((r.left(), r.top(), r.right(), r.bottom()), w, h, self._zoom(transform))
         return QRectF(x + transform.dx(), y + transform.dy(), w, h)
@@ -349,8 +344,8 @@ class LabelChipItem(QGraphicsItem):
         w, h = self._size
         item = self.target
         if item is not None and not item.has_geometry():
-            stack = getattr(item, "chip_stack", 0)
-            return QRectF(4.0, 4.0 + stack * (h + 2.0), w, h).adjusted(-2, -2, 2, 2)
+            sx, sy = stacked(getattr(item, "chip_stack", 0), h)
+            return QRectF(sx, sy, w, h).adjusted(-2, -2, 2, 2)
         left, top, right, bottom = chip_reach(w, h)
         return QRectF(left, top, right - left, bottom - top).adjusted(-2, -2, 2, 2)
 

@@ -81,6 +81,11 @@ def home(box: tuple[float, float, float, float], w: float, h: float, zoom: Zoom)
     return x, y
 
 
+def stacked(stack: int, h: float) -> tuple[float, float]:
+    """Where the ``stack``-th image-level chip goes, from the image's top-left corner."""
+    return 4.0, 4.0 + stack * (h + 2.0)
+
+
 class ChipGrid:
     """Chip rectangles bucketed by screen cell, to find overlaps quickly."""
 
