@@ -56,6 +56,12 @@ DARK_EDGE = QColor(16, 16, 20, 230)
 FROM_ANNOTATION: Any = object()
 
 
+def sharp_pixels(painter: QPainter) -> bool:
+    """Is the painter enlarging pixels enough (:data:`SHARP_PIXELS_ZOOM`) to draw them as sharp squares?"""
+    t = painter.worldTransform()
+    return math.hypot(t.m11(), t.m12()) >= SHARP_PIXELS_ZOOM
+
+
 def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
     pen = QPen(color)
     pen.setCosmetic(True)
@@ -354,8 +360,7 @@ class AnnotationItem(QGraphicsItem):
                 x0, y0 = self.mask_origin
                 # Enlarged, mask pixels stay sharp squares, like the image's.
                 smooth = painter.testRenderHint(SMOOTH)
-                t = painter.worldTransform()
-                if smooth and math.hypot(t.m11(), t.m12()) >= SHARP_PIXELS_ZOOM:
+                if smooth and sharp_pixels(painter):
                     painter.setRenderHint(SMOOTH, False)
                 painter.drawPixmap(x0, y0, self.mask_pixmap)
                 painter.setRenderHint(SMOOTH, smooth)
@@ -459,53 +464,44 @@ class AnnotationItem(QGraphicsItem):
         return QRectF(box) if box is not None else None
 
     # ---- geometry for views ------------------------------------------------------------
-    def outline_path(self) -> QPainterPath:
-        """Every edge of the annotation in scene coordinates, as the layers shown
-        draw them (to stroke; :meth:`area_path` is the area to fill)."""
+    def _drawn_shapes(self) -> tuple[QRectF | None, list[QPolygonF]]:
+        """The box and the shapes (polygon parts, else mask outlines) that the
+        outline and area follow: those of the layers shown; when these show
+        nothing, the box, else the shapes."""
         layers = self.state.layers
         box = self.current_box()
         shapes = self.polygons or self.contours
         if self.polygons and self.preview_shift is not None:
             shapes = [poly.translated(self.preview_shift) for poly in self.polygons]
+        shown_box = box if layers["boxes"] else None
+        shown = shapes if layers["masks"] and any(len(poly) > 1 for poly in shapes) else []
+        if shown_box is None and not shown:
+            return (box, []) if box is not None else (None, shapes)
+        return shown_box, shown
+
+    def outline_path(self) -> QPainterPath:
+        """Every edge of the annotation in scene coordinates, as the layers shown
+        draw them (to stroke; :meth:`area_path` is the area to fill)."""
+        box, shapes = self._drawn_shapes()
         path = QPainterPath()
-        if box is not None and layers["boxes"]:
+        if box is not None:
             path.addRect(box)
-        if layers["masks"]:
-            for poly in shapes:
-                path.addPolygon(poly)
-                path.closeSubpath()
-        if path.isEmpty():
-            if box is not None:
-                path.addRect(box)
-            elif shapes:
-                for poly in shapes:
-                    path.addPolygon(poly)
-                    path.closeSubpath()
-            elif self._has_geometry:
-                path.addRect(self.bounds)
+        for poly in shapes:
+            path.addPolygon(poly)
+            path.closeSubpath()
+        if path.isEmpty() and self._has_geometry:
+            path.addRect(self.bounds)
         return path
 
     def area_path(self) -> QPainterPath:
         """The annotation's area in scene coordinates, as the layers shown draw it:
         the box, and each polygon part filled even-odd (as pycocotools rasterises
         it) united with the others; an RLE mask's outlines, holes included."""
-        layers = self.state.layers
-        box = self.current_box()
-        polygons = self.polygons
-        if polygons and self.preview_shift is not None:
-            polygons = [poly.translated(self.preview_shift) for poly in polygons]
-        regions = []
-        if box is not None and layers["boxes"]:
-            regions.append(rect_path(box))
-        if layers["masks"]:
-            regions += shape_paths(polygons, self.contours)
-        if not regions:
-            if box is not None:
-                regions.append(rect_path(box))
-            else:
-                regions += shape_paths(polygons, self.contours)
-            if not regions and self._has_geometry:
-                regions.append(rect_path(self.bounds))
+        box, shapes = self._drawn_shapes()
+        regions = [rect_path(box)] if box is not None else []
+        regions += shape_paths(shapes, per_part=bool(self.polygons))
+        if not regions and self._has_geometry:
+            regions.append(rect_path(self.bounds))
         return united_paths(regions)
 
     def focus_rect(self) -> QRectF:

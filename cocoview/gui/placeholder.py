@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsSimpleTextItem,
 )
 
-from cocoview.gui.annotation_items import SHARP_PIXELS_ZOOM
+from cocoview.gui.annotation_items import sharp_pixels
 from cocoview.gui.label_items import LabelLayerItem
 
 
@@ -25,11 +23,10 @@ def cosmetic_pen(color: QColor, width: float) -> QPen:
 
 class ImageItem(QGraphicsPixmapItem):
     """The image's pixels: smoothed when shrunk or slightly enlarged, sharp
-    squares from :data:`SHARP_PIXELS_ZOOM` on (pixel edges show as they are)."""
+    squares once :func:`sharp_pixels` says so (pixel edges show as they are)."""
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        t = painter.worldTransform()
-        sharp = math.hypot(t.m11(), t.m12()) >= SHARP_PIXELS_ZOOM
+        sharp = sharp_pixels(painter)
         mode = Qt.TransformationMode.FastTransformation if sharp else Qt.TransformationMode.SmoothTransformation
         if self.transformationMode() != mode:
             self.setTransformationMode(mode)

@@ -24,11 +24,12 @@ def rect_path(rect: QRectF) -> QPainterPath:
     return path
 
 
-def shape_paths(polygons: list[QPolygonF], contours: list[QPolygonF]) -> list[QPainterPath]:
-    """One even-odd path per polygon part, or one for all of a mask's contours."""
-    parts = [[poly] for poly in polygons] if polygons else ([contours] if contours else [])
+def shape_paths(shapes: list[QPolygonF], per_part: bool) -> list[QPainterPath]:
+    """Even-odd paths: one per polygon part (``per_part``), else one for all of
+    a mask's outlines (holes included)."""
+    groups = [[poly] for poly in shapes] if per_part else ([shapes] if shapes else [])
     paths = []
-    for polys in parts:
+    for polys in groups:
         path = QPainterPath()
         path.setFillRule(EVEN_ODD)
         for poly in polys:
