@@ -326,9 +326,8 @@ class CategoriesModel(QAbstractTableModel):
         scores = self._scores.get(key)
         if scores is None:
             # Sorted once; each move of the score slider is then a bisection.
-            scores = self._scores[key] = sorted(
-                a.score for a in anns
-                if (type(a.score) is float or type(a.score) is int) and a.score == a.score)
+            numeric = (a.score_value() for a in anns)
+            scores = self._scores[key] = sorted(s for s in numeric if s is not None and s == s)
         return total - bisect.bisect_left(scores, vs.min_score), total
 
     def _forget_counts(self) -> None:
