@@ -293,11 +293,14 @@ class MainWindow(QMainWindow):
             self.show_image(target)
             return
         current = self.current_image
-        if current is not None and ds.image(current.get("id")) is current:
-            return
+        if current is None or ds.image(current.get("id")) is not current:
+            self._show_near(self._shown_position)
+
+    def _show_near(self, pos: int) -> None:
+        """Show the image at tree position ``pos`` (or the last), none when the tree is empty."""
         remaining = self.tree.ordered_images()
         if remaining:
-            self.show_image(remaining[min(max(self._shown_position, 0), len(remaining) - 1)])
+            self.show_image(remaining[min(max(pos, 0), len(remaining) - 1)])
         else:
             self.current_image = None
             self.canvas.clear()
@@ -310,14 +313,7 @@ class MainWindow(QMainWindow):
             return
         pos = self.position_of(image)
         self.dataset.history.push(delete_images(self.dataset, [image]))
-        remaining = self.tree.ordered_images()
-        if remaining:
-            self.show_image(remaining[min(max(pos, 0), len(remaining) - 1)])
-        else:
-            self.current_image = None
-            self.canvas.clear()
-            self.inspector.clear()
-            self._update_status()
+        self._show_near(pos)
 
     def _on_saving(self, busy: bool) -> None:
         """No edits while a save takes its snapshot and writes."""
