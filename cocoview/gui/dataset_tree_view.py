@@ -220,9 +220,7 @@ class DatasetTreeView(QWidget):
             ident = self.model.group_at(index)
             if ident is not None and ident[0] == "category":
                 return ident[1]
-            if ident is not None and ident[0] == "page" and ident[1][0] == "category":
-                return ident[1][1]
-            index = index.parent()
+            index = index.parent()   # a page's parent is the group it pages
         return None
 
     def ordered_images(self) -> list[dict]:
