@@ -120,3 +120,13 @@ def many_annotations_doc(n: int, seed: int = 0, width: int = 1920, height: int =
     return {"images": [{"id": 1, "file_name": "big.jpg", "width": width, "height": height}],
             "categories": [{"id": i + 1, "name": f"class_{i}"} for i in range(80)],
             "annotations": anns}
+
+
+def pentagram(cx: float, cy: float, r: float) -> list[float]:
+    """A five-pointed star drawn in one stroke (its centre is covered twice:
+    even-odd leaves it out), as a flat COCO polygon."""
+    points = []
+    for k in range(5):
+        a = -math.pi / 2 + k * 4 * math.pi / 5
+        points += [cx + r * math.cos(a), cy + r * math.sin(a)]
+    return points

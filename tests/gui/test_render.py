@@ -12,7 +12,7 @@ from cocoview.model.errors import CocoError
 from cocoview.model.geometry import annotation_mask
 from cocoview.model.image_paths import ImageLocator
 from cocoview.model.view_state import ViewState
-from tests.gui.scene_data import blend, close, rgb
+from tests.gui.scene_data import blend, close, pentagram, rgb
 
 KERAS = "keras-retinanet-test-data/coco/annotations/instances_val2017.json"
 LABELME = "labelme/examples/instance_segmentation/data_dataset_coco/annotations.json"
@@ -143,12 +143,7 @@ def test_rle_with_string_counts_is_tinted(corpus, qapp):
 
 def test_self_overlapping_polygon_is_filled_even_odd_like_pycocotools(qapp):
     # a pentagram: pycocotools leaves its centre out of the mask, the canvas too
-    import math
-
-    points = []
-    for k in range(5):
-        a = -math.pi / 2 + k * 4 * math.pi / 5
-        points += [100 + 80 * math.cos(a), 100 + 80 * math.sin(a)]
+    points = pentagram(100, 100, 80)
     doc = {"images": [{"id": 1, "width": 200, "height": 200}], "categories": [{"id": 1, "name": "star"}],
            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [points]}]}
     ds = Dataset.from_dict(doc)

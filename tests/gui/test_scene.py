@@ -15,7 +15,7 @@ from cocoview.model.commands import (
 from cocoview.model.dataset import Dataset
 from cocoview.model.view_state import ViewState
 from tests.gui.scene_data import (
-    GREY, HEIGHT, WIDTH, blend, close, grey_image, many_annotations_doc, render_scene, rgb,
+    GREY, HEIGHT, WIDTH, blend, close, grey_image, many_annotations_doc, pentagram, render_scene, rgb,
     small_dataset,
 )
 
@@ -540,12 +540,7 @@ def test_malformed_annotations_never_break_the_scene(qapp, anns):
 
 
 def test_selection_tint_covers_the_area_as_pycocotools_sees_it(qapp):
-    import math
-
-    star = []
-    for k in range(5):
-        a = -math.pi / 2 + k * 4 * math.pi / 5
-        star += [100 + 80 * math.cos(a), 100 + 80 * math.sin(a)]
+    star = pentagram(100, 100, 80)
     square = [220, 20, 300, 20, 300, 100, 220, 100]            # clockwise
     reverse = [260, 60, 260, 140, 340, 140, 340, 60]           # counter-clockwise, overlapping it
     doc = {"images": [{"id": 1, "width": 400, "height": 200}], "categories": [{"id": 1, "name": "x"}],
