@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QColorDialog, QDialog, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QMenu, QTableView, QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -16,6 +16,7 @@ from cocoview.gui.categories_model import COL_COUNT, COL_ID, COL_NAME, COL_SHOWN
 from cocoview.gui.category_dialogs import (AddCategoryDialog, ChangeIdDialog, DeleteCategoryDialog,
                                            MergeCategoriesDialog, merge_question, parse_category_id)
 from cocoview.gui.colors import colors_for
+from cocoview.gui.key_action import KeyAction
 from cocoview.gui.label_map_dialog import LabelMapDialog, RenumberDialog
 from cocoview.model.commands import category_label, change_category_id
 from cocoview.model.errors import CocoError
@@ -207,7 +208,8 @@ class CategoriesView(QWidget):
 
         self.table.doubleClicked.connect(self._on_double_click)
         self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.installEventFilter(self)
+        # Space shows or hides the selected categories (the table would only select).
+        KeyAction(self.table, self._is_toggle_key, lambda: self.model.toggle_shown(self.selected_categories()))
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.model.modelReset.connect(self._update_summary)
@@ -544,14 +546,9 @@ class CategoriesView(QWidget):
         menu = self.context_menu(self.table.indexAt(pos))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
-        # Space shows or hides the selected categories (the table would only select).
-        if (watched is self.table and event.type() == QEvent.Type.KeyPress
-                and event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.NoModifier
-                and self.table.state() != QAbstractItemView.State.EditingState):
-            self.model.toggle_shown(self.selected_categories())
-            return True
-        return super().eventFilter(watched, event)
+    def _is_toggle_key(self, event) -> bool:
+        return (event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.NoModifier
+                and self.table.state() != QAbstractItemView.State.EditingState)
 
     def context_menu(self, index: QModelIndex) -> QMenu:
         """The menu for a cell (built, not shown)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QMenu, QToolButton, QTreeView, QVBoxLayout, QWidget)
 
 from cocoview.gui.dataset_tree_model import (CATEGORIES, COL_COUNT, COL_ID, COL_NAME, FOLDERS, DatasetTreeModel,
                                              ImageFilter)
+from cocoview.gui.key_action import KeyAction, is_copy
 from cocoview.model.ids import id_key
 from cocoview.model.text import plural as _plural
 from cocoview.model.view_state import ViewState
@@ -153,7 +154,8 @@ class DatasetTreeView(QWidget):
         self.copy_action = QAction("Copy file name", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.triggered.connect(self.copy_file_name)
-        self.tree.installEventFilter(self)
+        # Ctrl+C copies the whole file name, not the text the row shows.
+        KeyAction(self.tree, is_copy, self.copy_file_name)
 
         self.set_dataset(dataset)
 
@@ -357,10 +359,3 @@ class DatasetTreeView(QWidget):
         menu.addAction("Collapse all", self.tree.collapseAll)
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
-        # The item view would copy the shown text; copy the whole value instead.
-        if (watched is self.tree and event.type() == QEvent.Type.KeyPress
-                and event.matches(QKeySequence.StandardKey.Copy)):
-            self.copy_file_name()
-            return True
-        return super().eventFilter(watched, event)

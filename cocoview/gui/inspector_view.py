@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QMenu, QStyle, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
+from cocoview.gui.key_action import KeyAction, is_copy
 from cocoview.gui.model_events import Listeners
 from cocoview.model import geometry
 from cocoview.model.ids import format_id, id_key
@@ -173,7 +174,8 @@ class InspectorView(QWidget):
         self.copy_action = QAction("Copy value", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.triggered.connect(self.copy_value)
-        self.tree.installEventFilter(self)
+        # Ctrl+C copies the whole value, not the text the row shows.
+        KeyAction(self.tree, is_copy, self.copy_value)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.itemExpanded.connect(lambda item: self._remember(item, True))
         self.tree.itemCollapsed.connect(lambda item: self._remember(item, False))
@@ -451,10 +453,3 @@ class InspectorView(QWidget):
         if not menu.isEmpty():
             menu.exec(self.tree.viewport().mapToGlobal(pos))
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
-        # The item view would copy the shown text; copy the whole value instead.
-        if (watched is self.tree and event.type() == QEvent.Type.KeyPress
-                and event.matches(QKeySequence.StandardKey.Copy)):
-            self.copy_value()
-            return True
-        return super().eventFilter(watched, event)
